@@ -1,0 +1,160 @@
+"""grader.toml, read through a typed schema: every key has a description, a default and a check.
+
+An unknown key is an error that names it, so a misspelt setting can never be silently ignored.
+"""
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Callable
+
+from autograder.isolation import Limits
+
+
+class ConfigError(ValueError):
+    """grader.toml is not valid; the message names the key."""
+
+
+def _positive(value: Any) -> str | None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+    return None if ok else "must be a positive number"
+
+
+def _count(value: Any) -> str | None:
+    return None if type(value) is int and value >= 0 else "must be a non-negative integer"
+
+
+def _integer(value: Any) -> str | None:
+    return None if type(value) is int else "must be an integer"
+
+
+def _setting(default: Any, doc: str, check: Callable[[Any], str | None]) -> Any:
+    return field(default=default, metadata={"doc": doc, "check": check})
+
+
+@dataclass(frozen=True)
+class GradingSettings:
+    """[grading]: how cases are drawn and how long student code may take."""
+
+    seed: int = _setting(2026, "seed of every random input; the same seed gives the same grade", _integer)
+    random_cases: int = _setting(3, "random size cases per task, besides the one with N = 1", _count)
+    call_timeout: float = _setting(5.0, "seconds one call into student code may take", _positive)
+    statement_timeout: float = _setting(5.0, "seconds one top-level statement of a submission may take", _positive)
+    load_timeout: float = _setting(30.0, "seconds all top-level statements together may take", _positive)
+
+
+@dataclass(frozen=True)
+class Tolerances:
+    """[tolerances]: how close is correct. Errors are max|a-b| / max(max|a|, max|b|, floor), in float64."""
+
+    values: float = _setting(1e-7, "largest relative error against the reference", _positive)
+    gradcheck: float = _setting(1e-5, "largest relative error of a backward against its numeric gradient",
+                                _positive)
+    floor: float = _setting(1e-8, "smallest denominator of a relative error", _positive)
+    step: float = _setting(1e-5, "step of the centered differences of a numeric gradient", _positive)
+
+
+@dataclass(frozen=True)
+class LimitSettings:
+    """[limits]: resources of one worker process."""
+
+    memory_mb: int = _setting(2048, "address-space limit of a worker, MiB", _positive)
+    cpu_seconds: int = _setting(300, "CPU seconds a worker may use in its life", _positive)
+    file_kb: int = _setting(1024, "largest file (printed output included) a worker may write, KiB", _positive)
+    processes: int = _setting(16, "processes and threads a worker may have", _positive)
+
+    def to_limits(self) -> Limits:
+        return Limits(memory_mb=self.memory_mb, cpu_seconds=self.cpu_seconds, file_kb=self.file_kb,
+                      processes=self.processes)
+
+
+@dataclass(frozen=True)
+class AssignmentSettings:
+    """[assignments.NAME]: where its reference lives and the points of every check of every task."""
+
+    reference: Path
+    points: dict[str, dict[str, float]]
+
+
+@dataclass(frozen=True)
+class GraderConfig:
+    grading: GradingSettings
+    tolerances: Tolerances
+    limits: LimitSettings
+    assignments: dict[str, AssignmentSettings]
+    root: Path
+
+
+def load_config(path: Path | str) -> GraderConfig:
+    """Read and validate grader.toml; paths in it are relative to its folder."""
+    path = Path(path).resolve()
+    try:
+        data = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    _reject_unknown(data, {"grading", "tolerances", "limits", "assignments"}, "")
+    assignments = {}
+    for name, table in _table(data, "assignments").items():
+        assignments[name] = _assignment(name, table, path.parent)
+    return GraderConfig(
+        grading=_section(GradingSettings, data, "grading"),
+        tolerances=_section(Tolerances, data, "tolerances"),
+        limits=_section(LimitSettings, data, "limits"),
+        assignments=assignments,
+        root=path.parent,
+    )
+
+
+def describe_schema() -> str:
+    """Every settable key with its default and meaning, for `autograder config --help`-style output."""
+    lines = []
+    for section, cls in (("grading", GradingSettings), ("tolerances", Tolerances), ("limits", LimitSettings)):
+        lines.append(f"[{section}]")
+        for f in fields(cls):
+            lines.append(f"{f.name} = {f.default!r}  # {f.metadata['doc']}")
+    return "\n".join(lines)
+
+
+def _section(cls: type, data: dict, name: str) -> Any:
+    table = _table(data, name)
+    known = {f.name: f for f in fields(cls)}
+    _reject_unknown(table, set(known), f"{name}.")
+    values = {}
+    for key, value in table.items():
+        problem = known[key].metadata["check"](value)
+        if problem:
+            raise ConfigError(f"grader.toml: {name}.{key} {problem} (got {value!r})")
+        values[key] = value
+    return cls(**values)
+
+
+def _assignment(name: str, table: Any, root: Path) -> AssignmentSettings:
+    if not isinstance(table, dict):
+        raise ConfigError(f"grader.toml: assignments.{name} must be a table")
+    _reject_unknown(table, {"reference", "points"}, f"assignments.{name}.")
+    if not isinstance(table.get("reference"), str):
+        raise ConfigError(f"grader.toml: assignments.{name}.reference must name the reference file")
+    points: dict[str, dict[str, float]] = {}
+    for task, checks in _table(table, "points").items():
+        if not isinstance(checks, dict):
+            raise ConfigError(f"grader.toml: assignments.{name}.points.{task} must be a table of check = points")
+        for check, value in checks.items():
+            if _count(value) and _positive(value):
+                raise ConfigError(f"grader.toml: assignments.{name}.points.{task}.{check} must be >= 0")
+        points[task] = dict(checks)
+    return AssignmentSettings(reference=root / table["reference"], points=points)
+
+
+def _table(data: dict, key: str) -> dict:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"grader.toml: {key} must be a table")
+    return value
+
+
+def _reject_unknown(table: dict, known: set[str], prefix: str) -> None:
+    for key in table:
+        if key not in known:
+            raise ConfigError(f"grader.toml: unknown key {prefix}{key} (known: {', '.join(sorted(known))})")

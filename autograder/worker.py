@@ -1,0 +1,197 @@
+"""The worker: a separate process that runs one student's code and answers calls into it.
+
+Started by `sandbox.Worker` as ``python -m autograder.worker``. It imports numpy, confines itself
+(`isolation.confine`) and only then reads student code. It speaks `wire` frames on two private pipe
+descriptors; the student's stdout and stderr go to a size-limited log file instead. It never sees the
+reference or the checks: it runs what it is sent and reports what came back.
+"""
+from __future__ import annotations
+
+import builtins
+import os
+import signal
+import struct
+import sys
+import traceback
+from typing import Any
+
+import numpy as np
+
+from autograder import wire
+from autograder.isolation import Limits, confine
+
+MAX_MESSAGE_CHARS = 2000
+
+
+class CallTimeout(BaseException):
+    """Raised inside student code when its time budget runs out (BaseException: `except Exception` can't eat it)."""
+
+
+class Channel:
+    """Frames over a pair of file descriptors."""
+
+    def __init__(self, read_fd: int, write_fd: int) -> None:
+        self.read_fd, self.write_fd = read_fd, write_fd
+
+    def receive(self) -> Any:
+        header = self._read_exactly(4)
+        if header is None:
+            return None
+        (length,) = struct.unpack(">I", header)
+        return wire.loads(self._read_exactly(length) or b"")
+
+    def send(self, message: Any) -> None:
+        frame = wire.dumps(message)
+        view = memoryview(frame)
+        while view:
+            view = view[os.write(self.write_fd, view):]
+
+    def _read_exactly(self, n: int) -> bytes | None:
+        chunks, remaining = [], n
+        while remaining:
+            chunk = os.read(self.read_fd, remaining)
+            if not chunk:
+                return None
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
+
+
+class Session:
+    """Student namespace plus the objects (caches) the grader refers to by handle."""
+
+    def __init__(self) -> None:
+        self.namespace: dict[str, Any] = {
+            "__name__": "submission",
+            "__builtins__": builtins,
+            "get_ipython": _NoIPython,
+            "display": lambda *args, **kwargs: None,
+        }
+        self.objects: dict[int, Any] = {}
+        self.next_handle = 1
+
+    def exec_statement(self, request: dict) -> dict:
+        source = "\n" * (request["line"] - 1) + request["source"]
+        code = compile(source, request["filename"], "exec")
+        exec(code, self.namespace)
+        return {"ok": True}
+
+    def callables(self, request: dict) -> dict:
+        names = [name for name in request["names"] if callable(self.namespace.get(name))]
+        return {"ok": True, "names": names}
+
+    def call(self, request: dict) -> dict:
+        function = self.namespace[request["fn"]]
+        args = [self._resolve(wire.decode(a)) for a in request["args"]]
+        result = function(*args)
+        keep = request.get("keep") or []
+        if keep and isinstance(result, (tuple, list)) and len(result) > max(keep):
+            parts = list(result)
+            for index in keep:
+                parts[index] = self._store(parts[index])
+            result = type(result)(parts)
+        reply = {"ok": True, "result": wire.encode(result)}
+        if request.get("echo"):
+            reply["echo"] = [wire.encode(a) for a in args]
+        return reply
+
+    def sweep(self, request: dict) -> dict:
+        """Call one function at many perturbed copies of its inputs; return the picked output of each call."""
+        function = self.namespace[request["fn"]]
+        base = [wire.decode(a) for a in request["args"]]
+        pick = request["pick"]
+        outputs = []
+        for arg_index, flat_index, delta in request["perturb"]:
+            args = [a.copy() if isinstance(a, np.ndarray) else a for a in base]
+            args[arg_index].reshape(-1)[flat_index] += delta
+            result = function(*args)
+            out = result if pick is None else result[pick]
+            outputs.append(np.asarray(out, dtype=np.float64))
+        stacked = np.stack(outputs) if outputs else np.zeros((0,))
+        return {"ok": True, "outputs": wire.encode(stacked)}
+
+    def drop(self, request: dict) -> dict:
+        for ident in request["handles"]:
+            self.objects.pop(ident, None)
+        return {"ok": True}
+
+    def _store(self, obj: Any) -> wire.Handle:
+        ident = self.next_handle
+        self.next_handle += 1
+        self.objects[ident] = obj
+        return wire.Handle(ident, type(obj).__name__)
+
+    def _resolve(self, value: Any) -> Any:
+        if isinstance(value, wire.Handle):
+            return self.objects[value.id]
+        return value
+
+
+class _NoIPython:
+    """Stands in for `get_ipython()` so that magic calls left in a notebook do nothing."""
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args, **kwargs: None
+
+
+def describe_error(exc: BaseException) -> dict:
+    """Type, message and the student-code part of the traceback, as plain strings."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith("<")]
+    where = f"{frames[-1].filename}, line {frames[-1].lineno}" if frames else ""
+    lines = traceback.format_list(frames[-6:])
+    return {
+        "type": type(exc).__name__,
+        "message": str(exc)[:MAX_MESSAGE_CHARS],
+        "where": where,
+        "traceback": "".join(lines)[-MAX_MESSAGE_CHARS:],
+    }
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    raise CallTimeout()
+
+
+def serve(channel: Channel, session: Session) -> None:
+    handlers = {
+        "exec": session.exec_statement,
+        "callables": session.callables,
+        "call": session.call,
+        "sweep": session.sweep,
+        "drop": session.drop,
+    }
+    signal.signal(signal.SIGALRM, _on_alarm)
+    while True:
+        request = channel.receive()
+        if request is None or request.get("op") == "exit":
+            return
+        handler = handlers[request["op"]]
+        signal.setitimer(signal.ITIMER_REAL, float(request.get("timeout", 5.0)))
+        try:
+            reply = handler(request)
+        except CallTimeout:
+            reply = {"ok": False, "timeout": True}
+        except BaseException as exc:  # student code may raise anything, SystemExit included
+            reply = {"ok": False, "error": describe_error(exc)}
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        sys.stdout.flush()
+        try:
+            channel.send(reply)
+        except ValueError:  # e.g. NaN in plain floats is encoded already; anything else is a bug report
+            channel.send({"ok": False, "error": {"type": "WireError", "message": "result could not be sent"}})
+
+
+def main() -> None:
+    # The grader's pipes move to private descriptors; fd 0 becomes /dev/null, fd 1 joins fd 2 (the log).
+    channel = Channel(os.dup(0), os.dup(1))
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(2, 1)
+    setup = channel.receive()
+    level = confine(Limits(**setup["limits"]), setup["scratch"], setup["visible"])
+    channel.send({"ok": True, "isolation": level, "pid": os.getpid()})
+    serve(channel, Session())
+
+
+if __name__ == "__main__":
+    main()

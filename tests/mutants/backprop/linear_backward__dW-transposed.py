@@ -1,0 +1,14 @@
+"""The student put the factors of the weight gradient in the wrong order and returned a (M, D) matrix, the transpose of dW.
+
+task: linear_backward
+misconception: dW-transposed
+"""
+import numpy as np
+
+
+def linear_backward(dout, cache):
+    x, W = cache
+    dx = dout @ W.T
+    dW = dout.T @ x
+    db = dout.sum(axis=0)
+    return dx, dW, db
