@@ -1,0 +1,85 @@
+"""Seeded test cases: sizes with pairwise different values and inputs drawn to keep every check meaningful."""
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from autograder.tasks import Arg
+
+SIZE_RANGE = range(2, 10)
+STABILITY_SCALE = 1e3
+
+
+@dataclass(frozen=True)
+class Case:
+    """One set of sizes; `number` is 1-based and stable for feedback."""
+
+    number: int
+    sizes: dict[str, int]
+
+    def label(self) -> str:
+        return ", ".join(f"{k}={v}" for k, v in self.sizes.items())
+
+
+def rng_for(seed: int, *keys: str | int) -> np.random.Generator:
+    """A generator that depends only on the seed and the keys, never on the order checks run in."""
+    words = [seed] + [zlib.crc32(k.encode()) if isinstance(k, str) else k for k in keys]
+    return np.random.default_rng(words)
+
+
+def draw_cases(seed: int, task: str, letters: tuple[str, ...], random_cases: int) -> list[Case]:
+    """`random_cases` cases with all sizes pairwise different, then one with N = 1."""
+    cases = []
+    for number in range(1, random_cases + 2):
+        rng = rng_for(seed, task, "sizes", number)
+        values = rng.choice(np.array(SIZE_RANGE), size=len(letters), replace=False)
+        sizes = {letter: int(v) for letter, v in zip(letters, values)}
+        if number == random_cases + 1:
+            sizes["N"] = 1
+        cases.append(Case(number, sizes))
+    return cases
+
+
+def shape_of(letters: tuple[str, ...], sizes: dict[str, int]) -> tuple[int, ...]:
+    return tuple(sizes[letter] for letter in letters)
+
+
+def draw_arg(rng: np.random.Generator, arg: Arg, sizes: dict[str, int]) -> np.ndarray:
+    """float64 inputs; `away_from_zero` keeps ReLU inputs off its kink (both `> 0` and `>= 0` masks are right)."""
+    shape = shape_of(arg.shape, sizes)
+    kind, _, size_letter = arg.draw.partition(":")
+    if kind == "labels":
+        return rng.integers(0, sizes[size_letter], size=shape).astype(np.int64)
+    values = rng.standard_normal(shape)
+    if kind == "weight":  # fan-in scaling keeps tanh away from saturation, so gradients are not all ~0
+        return values / np.sqrt(shape[0])
+    if kind == "small":
+        return 0.1 * values
+    if kind == "scores":
+        return 2.0 * values
+    if kind == "away_from_zero":
+        return np.sign(values) * (0.05 + np.abs(values))
+    return values
+
+
+def draw_inputs(seed: int, task: str, case: Case, args: tuple[Arg, ...]) -> list[np.ndarray]:
+    rng = rng_for(seed, task, "inputs", case.number)
+    return [draw_arg(rng, arg, case.sizes) for arg in args]
+
+
+def draw_upstream(seed: int, task: str, case: Case, shape: tuple[int, ...]) -> np.ndarray:
+    return rng_for(seed, task, "upstream", case.number).standard_normal(shape)
+
+
+def draw_layer_dims(seed: int, task: str, number: int) -> list[int]:
+    """Layer sizes for parameter counting: the 784-H-10 and 784-H1-H2-10 nets, then random depths."""
+    rng = rng_for(seed, task, "dims", number)
+    hidden = [int(h) for h in rng.integers(16, 1025, size=4)]
+    if number == 1:
+        return [784, hidden[0], 10]
+    if number == 2:
+        return [784, hidden[0], hidden[1], 10]
+    depth = int(rng.integers(2, 6))
+    return [int(d) for d in rng.integers(2, 600, size=depth)]

@@ -1,0 +1,97 @@
+"""The `autograder` command. Each command declares its options and calls a function usable from Python."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from autograder.config import ConfigError, describe_schema, load_config
+from autograder.tasks import ASSIGNMENTS
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "grader.toml"
+
+
+def _config_option(function):
+    return click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+                        default=None, help="grader.toml to use (default: ./grader.toml, else the project's)")(function)
+
+
+def _resolve_config(config_path: Path | None):
+    if config_path is None:
+        config_path = Path("grader.toml") if Path("grader.toml").exists() else DEFAULT_CONFIG
+    try:
+        return load_config(config_path)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@click.group()
+@click.version_option(package_name="autograder")
+def main() -> None:
+    """Grade neural-network homework with student code isolated in worker processes."""
+
+
+@main.command()
+@click.argument("submissions", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--assignment", "-a", required=True, type=click.Choice(sorted(ASSIGNMENTS)))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="folder for <id>/results.json and gradebook.csv")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="parallel graders (default: cores)")
+@_config_option
+def grade(submissions: tuple[Path, ...], assignment: str, out_dir: Path, jobs: int | None,
+          config_path: Path | None) -> None:
+    """Grade SUBMISSIONS (.ipynb, .py, or folders holding one) and write results and the gradebook."""
+    from autograder.batch import grade_batch
+
+    config = _resolve_config(config_path)
+    try:
+        results = grade_batch(list(submissions), assignment=assignment, out_dir=out_dir, config=config, jobs=jobs,
+                              progress=lambda r: click.echo(f"{r.id}: {r.score:g} / {r.max_score:g}"
+                                                            + (f"  ({r.error})" if r.error else "")))
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"graded {len(results)} submission(s); gradebook: {out_dir / 'gradebook.csv'}")
+
+
+@main.command()
+@click.argument("submission", type=click.Path(exists=True, path_type=Path))
+@click.option("--assignment", "-a", required=True, type=click.Choice(sorted(ASSIGNMENTS)))
+@_config_option
+def check(submission: Path, assignment: str, config_path: Path | None) -> None:
+    """Run the checks on one SUBMISSION and print feedback a student can read."""
+    from autograder.feedback_text import render_text
+    from autograder.grading import grade_submission
+
+    config = _resolve_config(config_path)
+    try:
+        result = grade_submission(submission, assignment, config)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+    sys.stdout.write(render_text(result))
+
+
+@main.command()
+@click.option("--reference", "reference_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=DEFAULT_CONFIG.parent / "reference", show_default=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=DEFAULT_CONFIG.parent / "student_template", show_default=True)
+def assign(reference_dir: Path, out_dir: Path) -> None:
+    """Generate the student skeletons from the reference solutions."""
+    from autograder.skeleton import RegionError, write_skeletons
+
+    try:
+        for path in write_skeletons(reference_dir, out_dir):
+            click.echo(f"wrote {path}")
+    except RegionError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@main.command()
+def schema() -> None:
+    """Print every grader.toml setting with its default and meaning."""
+    click.echo(describe_schema())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""Grade one submission: read it, plan it, run it in a worker, apply every task's checks."""
+from __future__ import annotations
+
+import importlib.util
+from functools import lru_cache
+from pathlib import Path
+from types import ModuleType
+
+from autograder.checks import TaskContext, grade_task
+from autograder.config import ConfigError, GraderConfig
+from autograder.program import plan_program
+from autograder.results import CheckResult, Outcome, SubmissionResult
+from autograder.runner import StudentCrash, StudentRunner
+from autograder.submission import SubmissionError, load_submission, submission_id
+from autograder.tasks import ASSIGNMENTS, Assignment
+
+
+@lru_cache(maxsize=None)
+def load_reference(path: Path) -> ModuleType:
+    """The reference solutions, imported into the grader process only (workers never see this file)."""
+    spec = importlib.util.spec_from_file_location(f"reference_{path.stem}", path)
+    if spec is None or spec.loader is None:
+        raise ConfigError(f"reference file {path} cannot be imported")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def points_for(config: GraderConfig, assignment: Assignment) -> dict[str, dict[str, float]]:
+    """Points of every check of every task, checked against the assignment: nothing missing, nothing unknown."""
+    if assignment.name not in config.assignments:
+        raise ConfigError(f"grader.toml has no [assignments.{assignment.name}]")
+    configured = config.assignments[assignment.name].points
+    for task in configured:
+        if not any(t.name == task for t in assignment.tasks):
+            raise ConfigError(f"grader.toml: unknown task assignments.{assignment.name}.points.{task}")
+    for task in assignment.tasks:
+        checks = configured.get(task.name)
+        if checks is None:
+            raise ConfigError(f"grader.toml: assignments.{assignment.name}.points.{task.name} is missing")
+        expected = set(assignment.check_names(task))
+        for check in checks:
+            if check not in expected:
+                raise ConfigError(f"grader.toml: unknown check assignments.{assignment.name}.points.{task.name}."
+                                  f"{check} (known: {', '.join(sorted(expected))})")
+        for check in expected - set(checks):
+            raise ConfigError(f"grader.toml: assignments.{assignment.name}.points.{task.name}.{check} is missing")
+    return configured
+
+
+def grade_submission(path: Path | str, assignment_name: str, config: GraderConfig) -> SubmissionResult:
+    """The graded result of one submission. A bad submission is a result; only a broken grader raises."""
+    assignment = ASSIGNMENTS[assignment_name]
+    points = points_for(config, assignment)
+    reference = load_reference(config.assignments[assignment_name].reference)
+    path = Path(path)
+    result = SubmissionResult(id=submission_id(path), assignment=assignment_name)
+    try:
+        submission = load_submission(path)
+    except SubmissionError as error:
+        result.error = str(error)
+        result.checks = _zero(assignment, points, Outcome.ERROR, f"Not graded: {error}")
+        return result
+    program = plan_program(submission.cells)
+    with StudentRunner(program, config.grading, config.limits.to_limits()) as runner:
+        result.isolation = runner.isolation
+        defined = runner.defined([task.name for task in assignment.tasks])
+        for task in assignment.tasks:
+            ctx = TaskContext(assignment, runner, reference, config, points[task.name], defined)
+            try:
+                result.checks.extend(grade_task(ctx, task))
+            except StudentCrash as crash:  # the worker was lost too often: the rest scores 0, with the reason
+                result.checks.extend(CheckResult(task.name, check, 0.0, float(points[task.name][check]),
+                                                 Outcome.FAILED, f"Not run: {crash}")
+                                     for check in assignment.check_names(task))
+        result.notes = list(runner.notes)
+    return result
+
+
+def _zero(assignment: Assignment, points: dict, outcome: Outcome, text: str) -> list[CheckResult]:
+    return [CheckResult(task.name, check, 0.0, float(points[task.name][check]), outcome, text)
+            for task in assignment.tasks for check in assignment.check_names(task)]

@@ -1,0 +1,72 @@
+"""Grades as data: one `CheckResult` per check, gathered in a `SubmissionResult`. Rendering lives elsewhere."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Outcome(str, Enum):
+    PASSED = "passed"
+    PARTIAL = "partial"
+    FAILED = "failed"
+    NOT_ATTEMPTED = "not attempted"
+    ERROR = "error"  # the submission could not be graded at all
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One graded check of one task; `feedback` is written for the student."""
+
+    task: str
+    check: str
+    score: float
+    max_score: float
+    outcome: Outcome
+    feedback: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.task} / {self.check}"
+
+
+@dataclass
+class SubmissionResult:
+    """Everything graded about one submission, in the assignment's task order."""
+
+    id: str
+    assignment: str
+    checks: list[CheckResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # load problems: cells that failed, statements skipped
+    error: str | None = None  # set when nothing could be graded (not a notebook, empty file, ...)
+    isolation: str = "none"
+
+    @property
+    def score(self) -> float:
+        return round(sum(c.score for c in self.checks), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(c.max_score for c in self.checks), 6)
+
+    def task_scores(self) -> dict[str, float]:
+        scores: dict[str, float] = {}
+        for check in self.checks:
+            scores[check.task] = round(scores.get(check.task, 0.0) + check.score, 6)
+        return scores
+
+    def task_outcomes(self) -> dict[str, Outcome]:
+        """Per task: not attempted, passed (full marks), failed (nothing) or partial."""
+        outcomes: dict[str, list[CheckResult]] = {}
+        for check in self.checks:
+            outcomes.setdefault(check.task, []).append(check)
+        summary = {}
+        for task, checks in outcomes.items():
+            if all(c.outcome is Outcome.NOT_ATTEMPTED for c in checks):
+                summary[task] = Outcome.NOT_ATTEMPTED
+            elif all(c.score >= c.max_score for c in checks):
+                summary[task] = Outcome.PASSED
+            elif sum(c.score for c in checks) == 0:
+                summary[task] = Outcome.FAILED
+            else:
+                summary[task] = Outcome.PARTIAL
+        return summary

@@ -1,0 +1,177 @@
+"""Student code held in a worker: load it once, call into it, and survive the worker being lost.
+
+When a worker dies or hangs it is killed; the next call starts a fresh one and replays the submission's
+definitions (minus the statement that killed it), so one bad function costs only its own checks.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from autograder import wire
+from autograder.config import GradingSettings
+from autograder.isolation import Limits
+from autograder.program import Program, Statement
+from autograder.sandbox import Worker, WorkerLost
+
+MAX_RESTARTS = 8
+
+
+@dataclass
+class StudentError(Exception):
+    """Student code raised; `where` is like '<cell 4>, line 12'."""
+
+    type: str
+    message: str
+    where: str = ""
+    traceback: str = ""
+
+    @property
+    def not_implemented(self) -> bool:
+        return self.type == "NotImplementedError"
+
+    def summary(self) -> str:
+        place = f" ({self.where})" if self.where else ""
+        return f"{self.type}: {self.message}{place}" if self.message else f"{self.type}{place}"
+
+
+class StudentTimeout(Exception):
+    """A call ran past its time budget."""
+
+
+class StudentCrash(Exception):
+    """The worker was lost during a call (died, hung past the grace period, broke the protocol)."""
+
+
+class StudentRunner:
+    """One submission's code in a worker. Use as a context manager."""
+
+    def __init__(self, program: Program, settings: GradingSettings, limits: Limits) -> None:
+        self.program = program
+        self.settings = settings
+        self.limits = limits
+        self.worker: Worker | None = None
+        self.fatal: set[Statement] = set()  # statements that killed or hung the worker: never run again
+        self.notes: list[str] = list(program.problems)
+        self.restarts = 0
+        self.isolation = "none"
+
+    def __enter__(self) -> "StudentRunner":
+        self._start(first=True)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.worker is not None:
+            self.worker.close()
+            self.worker = None
+
+    def defined(self, names: list[str]) -> set[str]:
+        reply = self._request({"op": "callables", "names": names}, self.settings.call_timeout)
+        return set(reply.get("names", [])) & set(names)
+
+    def call(self, fn: str, args: list[Any], keep: tuple[int, ...] = (), echo: bool = False) -> tuple[Any, list]:
+        """Call `fn(*args)` in the worker; the decoded result (kept positions become Handles) and echoed args."""
+        message = {"op": "call", "fn": fn, "args": [wire.encode(a) for a in args], "keep": list(keep),
+                   "echo": echo}
+        reply = self._request(message, self.settings.call_timeout)
+        try:
+            result = wire.decode(reply["result"])
+            echoed = [wire.decode(a) for a in reply.get("echo", [])]
+        except (KeyError, wire.WireError) as exc:
+            raise StudentCrash(f"the worker sent malformed data ({exc})") from None
+        return result, echoed
+
+    def sweep(self, fn: str, args: list[Any], pick: int | None, perturb: list[list]) -> np.ndarray:
+        """Outputs of `fn` at many nudged copies of `args`, stacked (see `numeric.perturbations`)."""
+        message = {"op": "sweep", "fn": fn, "args": [wire.encode(a) for a in args], "pick": pick,
+                   "perturb": perturb}
+        budget = self.settings.call_timeout * max(1.0, len(perturb) / 100)
+        reply = self._request(message, budget)
+        try:
+            outputs = wire.decode(reply["outputs"])
+        except (KeyError, wire.WireError) as exc:
+            raise StudentCrash(f"the worker sent malformed data ({exc})") from None
+        if not isinstance(outputs, np.ndarray) or outputs.shape[:1] != (len(perturb),):
+            raise StudentCrash("the worker sent outputs of the wrong shape")
+        return outputs
+
+    def drop(self, handles: list[wire.Handle]) -> None:
+        if handles and self.worker is not None:
+            try:
+                self._request({"op": "drop", "handles": [h.id for h in handles]}, self.settings.call_timeout)
+            except (StudentError, StudentTimeout, StudentCrash):
+                pass
+
+    def output(self) -> str:
+        return self.worker.output() if self.worker is not None else ""
+
+    def _request(self, message: dict, timeout: float) -> dict:
+        if self.worker is None:
+            self._start(first=False)
+        try:
+            reply = self.worker.request(message, timeout)
+        except WorkerLost as lost:
+            self.worker.close()
+            self.worker = None
+            if str(lost) == "timed out":
+                raise StudentTimeout(f"did not finish within {timeout:g} s") from None
+            raise StudentCrash(str(lost)) from None
+        if reply.get("ok"):
+            return reply
+        if reply.get("timeout"):
+            raise StudentTimeout(f"did not finish within {timeout:g} s")
+        error = reply.get("error")
+        if not isinstance(error, dict):
+            raise StudentCrash("the worker broke the protocol")
+        raise StudentError(**{k: str(error.get(k, "")) for k in ("type", "message", "where", "traceback")})
+
+    def _start(self, first: bool) -> None:
+        if self.restarts >= MAX_RESTARTS:
+            raise StudentCrash("the worker was lost too many times; the remaining checks were not run")
+        if not first:
+            self.restarts += 1
+        notes: dict[Statement, str] = {}
+        while True:
+            self.worker = Worker(self.limits)
+            self.isolation = self.worker.isolation
+            try:
+                self._load(notes)
+                break
+            except _LostWhileLoading as lost:
+                # Never run that statement again; start afresh so the definitions before it are replayed.
+                self.fatal.add(lost.statement)
+                notes[lost.statement] = f"skipped: {lost.reason} while loading"
+                self.worker.close()
+        if first:
+            self.notes.extend(f"cell {s.cell}, line {s.line}: {note}" for s, note in notes.items())
+
+    def _load(self, notes: dict[Statement, str]) -> None:
+        """Run the planned definitions in order; a statement that errs or times out is noted and passed over."""
+        deadline = time.monotonic() + self.settings.load_timeout
+        for statement in self.program.statements:
+            if statement in self.fatal:
+                continue
+            if time.monotonic() > deadline:
+                notes[statement] = f"not run: the {self.settings.load_timeout:g} s loading budget was used up"
+                continue
+            message = {"op": "exec", "source": statement.source, "filename": statement.filename,
+                       "line": statement.line}
+            try:
+                reply = self.worker.request(message, self.settings.statement_timeout)
+            except WorkerLost as lost:
+                raise _LostWhileLoading(statement, str(lost)) from None
+            if reply.get("timeout"):
+                self.fatal.add(statement)  # it would time out again on every replay
+                notes[statement] = f"stopped after {self.settings.statement_timeout:g} s and skipped"
+            elif not reply.get("ok"):
+                error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
+                notes[statement] = f"{error.get('type', 'error')}: {str(error.get('message', ''))[:300]}"
+
+
+class _LostWhileLoading(Exception):
+    def __init__(self, statement: Statement, reason: str) -> None:
+        super().__init__(reason)
+        self.statement, self.reason = statement, reason

@@ -1,0 +1,61 @@
+"""Make student skeletons from reference solutions: each solution region becomes a NotImplementedError.
+
+A region runs from a `# BEGIN SOLUTION` line to the next `# END SOLUTION` line inside one function; it is
+replaced by `raise NotImplementedError("<task id>: ...")` at the same indentation, where the task id is the
+enclosing function's name. Nested or unterminated regions are errors, so no solution line can slip through.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+BEGIN = re.compile(r"^(\s*)# BEGIN SOLUTION\s*$")
+END = re.compile(r"^\s*# END SOLUTION\s*$")
+DEF = re.compile(r"^def (\w+)\(")
+
+
+class RegionError(ValueError):
+    """Solution regions are malformed; the message gives the line."""
+
+
+def strip_solutions(source: str, origin: str = "<reference>") -> str:
+    """The skeleton of a reference module's source."""
+    out: list[str] = []
+    function = None
+    region_start = None
+    for number, line in enumerate(source.splitlines(), start=1):
+        match = DEF.match(line)
+        if match:
+            if region_start is not None:
+                raise RegionError(f"{origin}:{region_start}: solution region not closed before line {number}")
+            function = match.group(1)
+        begin = BEGIN.match(line)
+        if begin:
+            if region_start is not None:
+                raise RegionError(f"{origin}:{number}: nested solution region (opened at line {region_start})")
+            if function is None:
+                raise RegionError(f"{origin}:{number}: solution region outside a function")
+            region_start = number
+            out.append(f'{begin.group(1)}raise NotImplementedError("{function}: implement this function")')
+            continue
+        if END.match(line):
+            if region_start is None:
+                raise RegionError(f"{origin}:{number}: END SOLUTION without BEGIN SOLUTION")
+            region_start = None
+            continue
+        if region_start is None:
+            out.append(line)
+    if region_start is not None:
+        raise RegionError(f"{origin}:{region_start}: solution region never closed")
+    return "\n".join(out) + "\n"
+
+
+def write_skeletons(reference_dir: Path, out_dir: Path) -> list[Path]:
+    """student_template/<name>.py for every reference/<name>.py; deterministic, so reruns change nothing."""
+    written = []
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for path in sorted(reference_dir.glob("*.py")):
+        target = out_dir / path.name
+        target.write_text(strip_solutions(path.read_text(), str(path)))
+        written.append(target)
+    return written
