@@ -58,6 +58,7 @@ class StudentRunner:
         self.notes: list[str] = list(program.problems)
         self.restarts = 0
         self.isolation = "none"
+        self.hung: dict[str, str] = {}  # function -> why it is not called again (one timeout costs once)
 
     def __enter__(self) -> "StudentRunner":
         self._start(first=True)
@@ -109,6 +110,17 @@ class StudentRunner:
         return self.worker.output() if self.worker is not None else ""
 
     def _request(self, message: dict, timeout: float) -> dict:
+        fn = message.get("fn")
+        if fn in self.hung:
+            raise StudentTimeout(self.hung[fn])
+        try:
+            return self._send(message, timeout)
+        except StudentTimeout as timeout_error:
+            if fn is not None:
+                self.hung[fn] = f"{timeout_error}, so it was not called again"
+            raise
+
+    def _send(self, message: dict, timeout: float) -> dict:
         if self.worker is None:
             self._start(first=False)
         try:

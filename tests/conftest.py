@@ -1,0 +1,58 @@
+"""Shared fixtures: the project's grader.toml, fast settings for tests, and real submission files."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from autograder.config import GraderConfig, load_config
+from autograder.notebooks import notebook_from_source, write_notebook
+
+ROOT = Path(__file__).resolve().parent.parent
+MUTANTS = ROOT / "tests" / "mutants"
+
+# Which tasks call (or consume the cache of) which: a bug in a task may also cost points on these, never on others.
+DEPENDENTS = {
+    "linear_forward": {"linear_backward"},
+    "relu_forward": {"relu_backward"},
+    "rnn_step_forward": {"rnn_step_backward", "rnn_forward", "rnn_backward"},
+    "rnn_step_backward": {"rnn_backward"},
+    "rnn_forward": {"rnn_backward"},
+}
+
+
+@pytest.fixture(scope="session")
+def config() -> GraderConfig:
+    return load_config(ROOT / "grader.toml")
+
+
+@pytest.fixture(scope="session")
+def fast_config(tmp_path_factory: pytest.TempPathFactory) -> GraderConfig:
+    """The project's settings with 1 s timeouts, for tests that run code that hangs."""
+    text = (ROOT / "grader.toml").read_text()
+    text = re.sub(r"call_timeout = [\d.]+", "call_timeout = 1.0", text)
+    text = re.sub(r"statement_timeout = [\d.]+", "statement_timeout = 1.0", text)
+    text = text.replace('reference = "reference/', f'reference = "{ROOT}/reference/')
+    path = tmp_path_factory.mktemp("config") / "grader.toml"
+    path.write_text(text)
+    return load_config(path)
+
+
+def reference_source(assignment: str) -> str:
+    return (ROOT / "reference" / f"{assignment}.py").read_text()
+
+
+def mutant_header(path: Path) -> dict[str, str]:
+    """task and misconception labels from a mutant's docstring."""
+    text = path.read_text()
+    return {key: re.search(rf"^{key}: (\S+)", text, re.M).group(1) for key in ("task", "misconception")}
+
+
+def write_submission(directory: Path, name: str, source: str, notebook: bool = False) -> Path:
+    """A real .py file, or a real nbformat notebook with one cell per definition."""
+    if notebook:
+        return write_notebook(notebook_from_source(source), directory / f"{name}.ipynb")
+    path = directory / f"{name}.py"
+    path.write_text(source)
+    return path

@@ -1,0 +1,113 @@
+"""The command line end to end, in real subprocesses: the contract other tools and later issues rely on."""
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from tests.conftest import ROOT, reference_source, write_submission
+
+EXAMPLES = ROOT / "assignments" / "backprop" / "examples"
+
+
+def autograder(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "autograder.cli", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("out")
+    run = autograder("grade", *sorted(str(p) for p in EXAMPLES.iterdir()), "--assignment", "backprop",
+                     "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    return out
+
+
+def test_results_json_follows_the_gradescope_schema(graded):
+    """Does each submission get DIR/<id>/results.json with score, max_score, execution_time and tests[]?"""
+    data = json.loads((graded / "ada" / "results.json").read_text())
+    assert data["score"] == data["max_score"] == 29
+    assert isinstance(data["execution_time"], float)
+    assert data["tests"] and all(set(t) >= {"name", "score", "max_score", "status", "output", "visibility"}
+                                 for t in data["tests"])
+    assert {t["status"] for t in data["tests"]} == {"passed"}
+
+
+def test_gradebook_has_a_row_per_submission_and_a_column_per_task(graded):
+    rows = list(csv.DictReader((graded / "gradebook.csv").open()))
+    assert list(rows[0]) == ["id", "linear_forward", "linear_backward", "relu_forward", "relu_backward",
+                             "softmax_loss", "count_params", "total", "max"]
+    by_id = {row["id"]: row for row in rows}
+    assert set(by_id) == {"ada", "ben", "cy", "dee"}
+    assert by_id["ada"]["total"] == "29" and by_id["cy"]["total"] == "0"
+    # ben averages db over the batch: only linear_backward loses points
+    assert float(by_id["ben"]["linear_backward"]) < 6 and by_id["ben"]["linear_forward"] == "4"
+    # dee's linear_forward loops forever: it and the backward that needs its cache lose, the rest is graded
+    assert by_id["dee"]["linear_forward"] == "0" and by_id["dee"]["softmax_loss"] == "9"
+
+
+def test_same_submission_twice_gives_identical_results(tmp_path):
+    """Is grading deterministic: byte-identical results.json apart from the measured execution_time?"""
+    submission = EXAMPLES / "ben.ipynb"
+    texts = []
+    for run in ("first", "second"):
+        out = tmp_path / run
+        assert autograder("grade", str(submission), "-a", "backprop", "--out", str(out)).returncode == 0
+        data = json.loads((out / "ben" / "results.json").read_text())
+        assert data.pop("execution_time") > 0
+        texts.append(json.dumps(data, indent=2))
+    assert texts[0] == texts[1]
+
+
+def test_bad_submissions_are_results_with_reasons_and_exit_zero(tmp_path):
+    """Do an empty file, invalid JSON, a binary file and a non-code file each get a reason, not a crash?"""
+    (tmp_path / "empty.ipynb").write_text("")
+    (tmp_path / "broken.ipynb").write_text("{ not json")
+    (tmp_path / "binary.py").write_bytes(b"\x00\x01\x02\xff" * 100)
+    (tmp_path / "essay.txt").write_text("I did the homework in my head")
+    old = nbformat.v3.new_notebook()  # an nbformat v3 notebook is upgraded and graded
+    old.worksheets = [nbformat.v3.new_worksheet(cells=[nbformat.v3.new_code_cell(reference_source("backprop"))])]
+    (tmp_path / "v3.ipynb").write_text(nbformat.v3.writes_json(old))
+    out = tmp_path / "out"
+    paths = sorted(str(p) for p in tmp_path.iterdir() if p.is_file())
+    run = autograder("grade", *paths, "-a", "backprop", "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    reasons = {p: json.loads((out / p / "results.json").read_text())["output"] for p in
+               ("empty", "broken", "binary", "essay")}
+    assert "is empty" in reasons["empty"]
+    assert "not a readable notebook" in reasons["broken"]
+    assert "binary" in reasons["binary"]
+    assert "neither a notebook" in reasons["essay"]
+    assert json.loads((out / "v3" / "results.json").read_text())["score"] == 29
+
+
+def test_folder_holding_one_notebook_is_a_submission(tmp_path):
+    folder = tmp_path / "student42"
+    folder.mkdir()
+    write_submission(folder, "homework", reference_source("rnn"), notebook=True)
+    out = tmp_path / "out"
+    assert autograder("grade", str(folder), "-a", "rnn", "--out", str(out)).returncode == 0
+    data = json.loads((out / "student42" / "results.json").read_text())
+    assert data["score"] == data["max_score"] > 0
+
+
+def test_check_prints_feedback_a_student_can_read():
+    """Does `check` name the failing task, the failing gradient and its shapes in plain words?"""
+    run = autograder("check", str(EXAMPLES / "ben.ipynb"), "-a", "backprop")
+    assert run.returncode == 0, run.stderr
+    assert "[PART] linear_backward" in run.stdout
+    assert "db differs from the reference" in run.stdout
+    assert "[PASS] softmax_loss" in run.stdout
+
+
+def test_bad_config_is_a_grader_error_with_nonzero_exit(tmp_path):
+    (tmp_path / "grader.toml").write_text("[grading]\nsed = 1\n")
+    run = autograder("grade", str(EXAMPLES / "ada.ipynb"), "-a", "backprop", "--out", str(tmp_path / "o"),
+                     "--config", str(tmp_path / "grader.toml"))
+    assert run.returncode != 0 and "grading.sed" in run.stderr

@@ -1,0 +1,63 @@
+"""grader.toml is read through a typed schema; mistakes are errors that name the key."""
+from __future__ import annotations
+
+import pytest
+
+from autograder.config import ConfigError, describe_schema, load_config
+from autograder.grading import points_for
+from autograder.tasks import ASSIGNMENTS
+from tests.conftest import ROOT
+
+
+def _write(tmp_path, text):
+    path = tmp_path / "grader.toml"
+    path.write_text(text)
+    return path
+
+
+def test_project_config_loads_and_covers_every_check(config):
+    """Does the shipped grader.toml give points to every check of every task?"""
+    for assignment in ASSIGNMENTS.values():
+        points = points_for(config, assignment)
+        for task in assignment.tasks:
+            assert set(points[task.name]) == set(assignment.check_names(task))
+
+
+@pytest.mark.parametrize("text, key", [
+    ("[grading]\nseeed = 1\n", "grading.seeed"),
+    ("[tolerence]\nvalues = 1e-7\n", "tolerence"),
+    ("[limits]\nmemory = 10\n", "limits.memory"),
+    ('[assignments.backprop]\nreference = "r.py"\nweight = 2\n', "assignments.backprop.weight"),
+])
+def test_unknown_key_is_an_error_naming_it(tmp_path, text, key):
+    """Is a misspelt key rejected with its full name in the message?"""
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        load_config(_write(tmp_path, text))
+
+
+@pytest.mark.parametrize("text, key", [
+    ("[grading]\ncall_timeout = -1\n", "grading.call_timeout"),
+    ("[grading]\nseed = 1.5\n", "grading.seed"),
+    ("[tolerances]\nvalues = 'small'\n", "tolerances.values"),
+])
+def test_invalid_value_is_an_error_naming_it(tmp_path, text, key):
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        load_config(_write(tmp_path, text))
+
+
+def test_unknown_and_missing_checks_are_errors(tmp_path):
+    """Are points for a check that does not exist, or a check without points, refused before grading?"""
+    text = (ROOT / "grader.toml").read_text()
+    bad = load_config(_write(tmp_path, text.replace("count_params = { with_bias = 1, without_bias = 1 }",
+                                                    "count_params = { with_bias = 1, without_biases = 1 }")))
+    with pytest.raises(ConfigError, match="without_biases"):
+        points_for(bad, ASSIGNMENTS["backprop"])
+    missing = load_config(_write(tmp_path, text.replace("count_params = { with_bias = 1, without_bias = 1 }\n", "")))
+    with pytest.raises(ConfigError, match="count_params is missing"):
+        points_for(missing, ASSIGNMENTS["backprop"])
+
+
+def test_schema_describes_every_setting():
+    text = describe_schema()
+    for key in ("seed", "call_timeout", "gradcheck", "memory_mb"):
+        assert f"{key} = " in text
