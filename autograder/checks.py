@@ -215,6 +215,9 @@ def _gradcheck(ctx: TaskContext, tally: Tally, where: str, forward: str, args: l
                                     f"expected {upstream.size}")
         return
     numeric = numeric_gradients(outputs, upstream, shapes, wrt, ctx.tol.step)
+    if not scored and all(_close(r, w, ctx.tol.gradcheck, ctx.tol.floor) for r, w in zip(grads, numeric)):
+        tally.note("gradcheck", f"your backward is consistent with your own {forward}, which is wrong: "
+                                f"fix the forward first")
     for name, received, wanted in zip(names, grads, numeric):
         problem = _compare(received, wanted, ctx.tol.gradcheck, ctx.tol.floor, name,
                            "the numeric gradient of your " + forward)

@@ -81,14 +81,7 @@ class Worker:
 
     def close(self) -> None:
         """End the worker and every process it started, then remove its scratch folder."""
-        if self.process.poll() is None:
-            try:
-                self.process.stdin.write(wire.dumps({"op": "exit"}))
-                self.process.stdin.flush()
-                self.process.wait(timeout=0.5)
-            except (OSError, ValueError, subprocess.TimeoutExpired):
-                pass
-        self._kill()
+        self._kill()  # nothing in a worker is worth a graceful exit: its results are already here
         for stream in (self.process.stdin, self.process.stdout):
             try:
                 stream.close()
