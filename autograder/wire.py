@@ -19,7 +19,7 @@ import numpy as np
 
 NUMERIC_KINDS = frozenset("biufc")
 MAX_DEPTH = 32
-MAX_FRAME_BYTES = 256 * 1024 * 1024
+MAX_FRAME_BYTES = 64 * 1024 * 1024  # the largest legitimate reply (a gradient sweep) is well under 1 MiB
 
 
 class WireError(ValueError):

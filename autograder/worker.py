@@ -82,17 +82,18 @@ class Session:
 
     def call(self, request: dict) -> dict:
         function = self.namespace[request["fn"]]
-        args = [self._resolve(wire.decode(a)) for a in request["args"]]
+        sent = [wire.decode(a) for a in request["args"]]
+        args = [self._resolve(a) for a in sent]
         result = function(*args)
         keep = request.get("keep") or []
         if keep and isinstance(result, (tuple, list)) and len(result) > max(keep):
             parts = list(result)
             for index in keep:
                 parts[index] = self._store(parts[index])
-            result = type(result)(parts)
+            result = parts if type(result) is list else tuple(parts)
         reply = {"ok": True, "result": wire.encode(result)}
-        if request.get("echo"):
-            reply["echo"] = [wire.encode(a) for a in args]
+        if request.get("echo"):  # inputs as they are after the call; a cache passed by handle is not sent back
+            reply["echo"] = [None if isinstance(s, wire.Handle) else wire.encode(a) for s, a in zip(sent, args)]
         return reply
 
     def sweep(self, request: dict) -> dict:
