@@ -17,7 +17,7 @@ from autograder.isolation import Limits
 from autograder.program import Program, Statement
 from autograder.sandbox import Worker, WorkerLost
 
-MAX_RESTARTS = 8
+MAX_RESTARTS = 16
 
 
 @dataclass
@@ -58,7 +58,8 @@ class StudentRunner:
         self.notes: list[str] = list(program.problems)
         self.restarts = 0
         self.isolation = "none"
-        self.hung: dict[str, str] = {}  # function -> why it is not called again (one timeout costs once)
+        # function -> why it is not called again: one hang or crash costs its time and a restart once
+        self.given_up: dict[str, tuple[type[Exception], str]] = {}
 
     def __enter__(self) -> "StudentRunner":
         self._start(first=True)
@@ -71,19 +72,23 @@ class StudentRunner:
 
     def defined(self, names: list[str]) -> set[str]:
         reply = self._request({"op": "callables", "names": names}, self.settings.call_timeout)
-        return set(reply.get("names", [])) & set(names)
+        found = reply.get("names")
+        if not isinstance(found, list) or not all(isinstance(n, str) for n in found):
+            raise self._malformed("a malformed list of names")
+        return set(found) & set(names)
 
     def call(self, fn: str, args: list[Any], keep: tuple[int, ...] = (), echo: bool = False) -> tuple[Any, list]:
         """Call `fn(*args)` in the worker; the decoded result (kept positions become Handles) and echoed args."""
         message = {"op": "call", "fn": fn, "args": [wire.encode(a) for a in args], "keep": list(keep),
                    "echo": echo}
         reply = self._request(message, self.settings.call_timeout)
+        echo = reply.get("echo", [])
+        if "result" not in reply or not isinstance(echo, list):
+            raise self._malformed("a reply without its result")
         try:
-            result = wire.decode(reply["result"])
-            echoed = [wire.decode(a) for a in reply.get("echo", [])]
-        except (KeyError, wire.WireError) as exc:
-            raise StudentCrash(f"the worker sent malformed data ({exc})") from None
-        return result, echoed
+            return wire.decode(reply["result"]), [wire.decode(a) for a in echo]
+        except wire.WireError as exc:
+            raise self._malformed(str(exc)) from None
 
     def sweep(self, fn: str, args: list[Any], pick: int | None, perturb: list[list]) -> np.ndarray:
         """Outputs of `fn` at many nudged copies of `args`, stacked (see `numeric.perturbations`)."""
@@ -92,11 +97,11 @@ class StudentRunner:
         budget = self.settings.call_timeout * max(1.0, len(perturb) / 100)
         reply = self._request(message, budget)
         try:
-            outputs = wire.decode(reply["outputs"])
-        except (KeyError, wire.WireError) as exc:
-            raise StudentCrash(f"the worker sent malformed data ({exc})") from None
+            outputs = wire.decode(reply.get("outputs"))
+        except wire.WireError as exc:
+            raise self._malformed(str(exc)) from None
         if not isinstance(outputs, np.ndarray) or outputs.shape[:1] != (len(perturb),):
-            raise StudentCrash("the worker sent outputs of the wrong shape")
+            raise self._malformed("outputs of the wrong shape")
         return outputs
 
     def drop(self, handles: list[wire.Handle]) -> None:
@@ -111,13 +116,14 @@ class StudentRunner:
 
     def _request(self, message: dict, timeout: float) -> dict:
         fn = message.get("fn")
-        if fn in self.hung:
-            raise StudentTimeout(self.hung[fn])
+        if fn in self.given_up:
+            kind, reason = self.given_up[fn]
+            raise kind(reason)
         try:
             return self._send(message, timeout)
-        except StudentTimeout as timeout_error:
+        except (StudentTimeout, StudentCrash) as failure:
             if fn is not None:
-                self.hung[fn] = f"{timeout_error}, so it was not called again"
+                self.given_up[fn] = (type(failure), f"{failure}, so it was not called again")
             raise
 
     def _send(self, message: dict, timeout: float) -> dict:
@@ -137,8 +143,16 @@ class StudentRunner:
             raise StudentTimeout(f"did not finish within {timeout:g} s")
         error = reply.get("error")
         if not isinstance(error, dict):
-            raise StudentCrash("the worker broke the protocol")
-        raise StudentError(**{k: str(error.get(k, "")) for k in ("type", "message", "where", "traceback")})
+            raise self._malformed("a reply that is neither a result nor an error")
+        raise StudentError(**{k: str(error.get(k, ""))[:2000] for k in ("type", "message", "where", "traceback")})
+
+    def _malformed(self, what: str) -> StudentCrash:
+        """A reply that breaks the protocol: the worker is replaced, since its pipe can no longer be trusted
+        to pair replies with requests (a forged frame would shift every later answer)."""
+        if self.worker is not None:
+            self.worker.close()
+            self.worker = None
+        return StudentCrash(f"the worker broke the protocol ({what})")
 
     def _start(self, first: bool) -> None:
         if self.restarts >= MAX_RESTARTS:

@@ -127,6 +127,8 @@ def loads(payload: bytes) -> Any:
         return json.loads(payload.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise WireError(f"frame is not JSON: {exc}") from None
+    except RecursionError:
+        raise WireError("frame is nested too deep") from None
 
 
 def _b64(raw: bytes) -> str:

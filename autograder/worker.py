@@ -8,6 +8,7 @@ reference or the checks: it runs what it is sent and reports what came back.
 from __future__ import annotations
 
 import builtins
+import io
 import os
 import signal
 import struct
@@ -25,6 +26,27 @@ MAX_MESSAGE_CHARS = 2000
 
 class CallTimeout(BaseException):
     """Raised inside student code when its time budget runs out (BaseException: `except Exception` can't eat it)."""
+
+
+class CappedOutput(io.TextIOBase):
+    """sys.stdout/sys.stderr for student code: writes go to the log until a cap, then are dropped silently,
+    so a chatty but correct function never fails because its output filled the file-size limit."""
+
+    def __init__(self, fd: int, cap: int) -> None:
+        self.fd, self.room = fd, cap
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        if self.room > 0:
+            data = text.encode("utf-8", "replace")[:self.room]
+            self.room -= len(data)
+            try:
+                os.write(self.fd, data if self.room > 0 else data + b"\n[output truncated]\n")
+            except OSError:
+                self.room = 0
+        return len(text)
 
 
 class Channel:
@@ -175,7 +197,6 @@ def serve(channel: Channel, session: Session) -> None:
             reply = {"ok": False, "error": describe_error(exc)}
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
-        sys.stdout.flush()
         try:
             channel.send(reply)
         except ValueError:  # e.g. NaN in plain floats is encoded already; anything else is a bug report
@@ -189,7 +210,9 @@ def main() -> None:
     os.dup2(devnull, 0)
     os.dup2(2, 1)
     setup = channel.receive()
-    level = confine(Limits(**setup["limits"]), setup["scratch"], setup["visible"])
+    limits = Limits(**setup["limits"])
+    level = confine(limits, setup["scratch"], setup["visible"])
+    sys.stdout = sys.stderr = CappedOutput(1, limits.file_kb * 1024 // 2)
     channel.send({"ok": True, "isolation": level, "pid": os.getpid()})
     serve(channel, Session())
 
