@@ -1,0 +1,24 @@
+"""The checks: call the student's functions through the runner and judge the answers here, in the grader."""
+from __future__ import annotations
+
+from autograder.checks.common import NotAttempted, TaskContext
+from autograder.checks.count import grade_count
+from autograder.checks.layer import grade_backward, grade_forward
+from autograder.checks.loss import grade_loss
+from autograder.results import CheckResult, Outcome
+from autograder.tasks import BackwardTask, CountTask, ForwardTask, LossTask, Task
+
+__all__ = ["TaskContext", "grade_task"]
+
+
+def grade_task(ctx: TaskContext, task: Task) -> list[CheckResult]:
+    """All checks of one task; a task whose function is missing or unimplemented is 'not attempted'."""
+    grader = {ForwardTask: grade_forward, BackwardTask: grade_backward, LossTask: grade_loss,
+              CountTask: grade_count}[type(task)]
+    try:
+        if task.name not in ctx.defined:
+            raise NotAttempted(f"no function named {task.name} was found in your submission")
+        return grader(ctx, task)
+    except NotAttempted as why:
+        return [CheckResult(task.name, check, 0.0, float(ctx.points[check]), Outcome.NOT_ATTEMPTED,
+                            f"Not attempted: {why}") for check in ctx.assignment.check_names(task)]

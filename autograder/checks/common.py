@@ -1,0 +1,199 @@
+"""What every check shares: the task context, the per-item tally, and how a student's answer is judged.
+
+Each task's checks are scored by items (one per output, gradient or input): an item passes when it passes in
+every case, and a check earns its points times the fraction of items that passed. So a wrong db costs a third
+of linear_backward's value points, not all of them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from autograder import wire
+from autograder.cases import Case, draw_cases
+from autograder.config import GraderConfig
+from autograder.numeric import rel_error
+from autograder.results import CheckResult, Outcome
+from autograder.runner import StudentCrash, StudentError, StudentRunner, StudentTimeout
+from autograder.tasks import Assignment
+
+Failure = (StudentError, StudentTimeout, StudentCrash)
+MAX_MESSAGES = 3
+
+
+class NotAttempted(Exception):
+    """The task's function raises NotImplementedError (or does not exist)."""
+
+
+@dataclass
+class TaskContext:
+    """What one task's checks need: the student (through the runner), the reference and the settings."""
+
+    assignment: Assignment
+    runner: StudentRunner
+    reference: ModuleType
+    config: GraderConfig
+    points: dict[str, float]
+    defined: set[str]
+
+    @property
+    def tol(self) -> Any:
+        return self.config.tolerances
+
+    def cases(self, task: str) -> list[Case]:
+        return draw_cases(self.config.grading.seed, task, self.assignment.letters, self.config.grading.random_cases)
+
+
+class Tally:
+    """Pass/fail per (check, item) over all cases, with the first messages of each failure."""
+
+    def __init__(self, items: dict[str, list[str]]) -> None:
+        self.items = items
+        self.failed: dict[str, dict[str, str]] = {check: {} for check in items}
+        self.notes: dict[str, list[str]] = {check: [] for check in items}
+
+    def record(self, check: str, item: str, problem: str | None) -> None:
+        if problem is not None and item not in self.failed[check]:
+            self.failed[check][item] = problem
+
+    def fail_all(self, problem: str, checks: tuple[str, ...] | None = None) -> None:
+        for check in checks or tuple(self.items):
+            for item in self.items[check]:
+                self.record(check, item, problem)
+
+    def note(self, check: str, text: str) -> None:
+        if text not in self.notes[check]:
+            self.notes[check].append(text)
+
+    def results(self, task: str, points: dict[str, float], passed_text: dict[str, str]) -> list[CheckResult]:
+        out = []
+        for check, items in self.items.items():
+            failed = self.failed[check]
+            fraction = (len(items) - len(failed)) / len(items) if items else 1.0
+            max_score = float(points[check])
+            score = round(max_score * fraction, 6)
+            if not failed:
+                outcome, text = Outcome.PASSED, passed_text[check]
+            else:
+                outcome = Outcome.FAILED if fraction == 0 else Outcome.PARTIAL
+                messages = list(dict.fromkeys(failed[item] for item in items if item in failed))[:MAX_MESSAGES]
+                text = "Checked: " + passed_text[check] + "\n" + "\n".join(f"- {m}" for m in messages)
+            if self.notes[check]:
+                text += "\n" + "\n".join(f"Note: {n}" for n in self.notes[check])
+            out.append(CheckResult(task, check, score, max_score, outcome, text))
+        return out
+
+
+
+def call(ctx: TaskContext, fn: str, args: list[Any], keep: tuple[int, ...] = (), echo: bool = False
+          ) -> tuple[Any, list]:
+    try:
+        return ctx.runner.call(fn, args, keep=keep, echo=echo)
+    except StudentError as error:
+        if error.not_implemented:
+            raise NotAttempted(f"{fn} raises NotImplementedError({error.message!r})") from None
+        raise
+
+
+def probe_not_attempted(ctx: TaskContext, fn: str, upstream: np.ndarray) -> None:
+    """A backward that can't get a cache is still 'not attempted' if it raises NotImplementedError right away."""
+    try:
+        call(ctx, fn, [upstream, None])
+    except Failure:
+        pass
+
+
+def drop_handles(ctx: TaskContext, result: Any) -> None:
+    if isinstance(result, (tuple, list)):
+        ctx.runner.drop([part for part in result if isinstance(part, wire.Handle)])
+
+
+def describe(failure: Exception) -> str:
+    if isinstance(failure, StudentError):
+        return f"raised {failure.summary()}"
+    if isinstance(failure, StudentTimeout):
+        return f"timed out: {failure}"
+    return f"crashed: {failure}"
+
+
+def tuple_text(names: list[str], single: bool) -> str:
+    return names[0] if single else "(" + ", ".join(names) + ")"
+
+
+def unpack(result: Any, count: int, spec: str) -> list | str:
+    """The parts of a returned tuple, or what is wrong with its structure."""
+    if count == 1:
+        return [result]
+    if not isinstance(result, (tuple, list)):
+        return f"returned {kind(result)}, expected a tuple {spec}"
+    if len(result) != count:
+        return f"returned a tuple of {len(result)} items, expected {count}: {spec}"
+    return list(result)
+
+
+def kind(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    if isinstance(value, (wire.Handle, wire.Opaque)):
+        return f"a {value.type_name}"
+    return f"a {type(value).__name__}"
+
+
+def array_problem(value: Any, shape: tuple[int, ...]) -> str | None:
+    if not isinstance(value, np.ndarray):
+        return f"is {kind(value)}, expected a float64 array of shape {shape}"
+    if value.dtype != np.float64:
+        return f"has dtype {value.dtype}, expected float64"
+    if value.shape != shape:
+        return f"has shape {value.shape}, expected {shape}"
+    return None
+
+
+def scalar_problem(value: Any) -> str | None:
+    """A float64 number: a Python float, a numpy float64 or a 0-d float64 array."""
+    if isinstance(value, float) or (isinstance(value, np.ndarray) and value.shape == () and
+                                    value.dtype == np.float64):
+        return None
+    return f"loss is {kind(value)}, expected a float64 number"
+
+
+def compare(received: Any, expected: np.ndarray, tol: float, floor: float, name: str, against: str
+             ) -> str | None:
+    """None when close; otherwise what differs. Values are compared even when only the shape is wrong."""
+    expected = np.asarray(expected, dtype=np.float64)
+    if isinstance(received, (float, int, np.number)) and not isinstance(received, bool):
+        received = np.asarray(received)
+    if not isinstance(received, np.ndarray) or received.dtype.kind not in "biuf":
+        return f"{name} is {kind(received)}, so its values cannot be compared"
+    if received.size != expected.size:
+        return f"{name} has {received.size} entries, expected {expected.size} (shape {expected.shape})"
+    error = rel_error(received.reshape(expected.shape), expected, floor)
+    if error <= tol:
+        return None
+    if not np.all(np.isfinite(received)):
+        return f"{name} contains nan or inf"
+    return f"{name} differs from {against}: relative error {error:.2g}"
+
+
+def close(received: Any, expected: Any, tol: float, floor: float) -> bool:
+    return compare(received, expected, tol, floor, "", "") is None
+
+
+def judge_array(ctx: TaskContext, tally: Tally, where: str, name: str, received: Any, expected: np.ndarray,
+                 structure: bool = True, check: str = "values") -> None:
+    if structure:
+        problem = array_problem(received, np.shape(expected))
+        tally.record("structure", name, problem and f"{where}: {name} {problem}")
+    problem = compare(received, expected, ctx.tol.values, ctx.tol.floor, name, "the reference")
+    tally.record(check, name, problem and f"{where}: {problem}")
+
+
+def judge_unchanged(tally: Tally, where: str, names: list[str], sent: list[Any], echoed: list[Any]) -> None:
+    for name, before, after in zip(names, sent, echoed):
+        same = isinstance(after, np.ndarray) and after.shape == before.shape and \
+            np.array_equal(after, before, equal_nan=True)
+        tally.record("inputs_unchanged", name, None if same else
+                     f"{where}: {name} was modified in place; work on a copy (or out-of-place operations)")

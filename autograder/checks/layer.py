@@ -1,0 +1,136 @@
+"""Checks of layers: a forward `(out, cache)` and its backward, fed the student's own cache."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograder import wire
+from autograder.cases import draw_inputs, draw_upstream, shape_of
+from autograder.checks.common import (Failure, Tally, TaskContext, call, close, compare, describe, drop_handles,
+                                      judge_array, judge_unchanged, probe_not_attempted, tuple_text, unpack)
+from autograder.numeric import numeric_gradients, perturbations
+from autograder.results import CheckResult
+from autograder.tasks import BackwardTask, ForwardTask
+
+
+def grade_forward(ctx: TaskContext, task: ForwardTask) -> list[CheckResult]:
+    reference = getattr(ctx.reference, task.name)
+    input_names = [a.name for a in task.inputs]
+    tally = Tally({"structure": ["out"], "values": ["out"], "inputs_unchanged": input_names})
+    for case in ctx.cases(task.name):
+        args = draw_inputs(ctx.config.grading.seed, task.name, case, task.inputs)
+        expected, _ = reference(*[a.copy() for a in args])
+        where = f"case {case.number} ({case.label()})"
+        try:
+            result, echoed = call(ctx, task.name, args, keep=(1,), echo=True)
+        except Failure as failure:
+            tally.fail_all(f"{where}: {describe(failure)}")
+            continue
+        drop_handles(ctx, result)
+        parts = unpack(result, 2, "(out, cache)")
+        if isinstance(parts, str):
+            tally.fail_all(f"{where}: {parts}", ("structure", "values"))
+        else:
+            judge_array(ctx, tally, where, "out", parts[0], expected)
+        judge_unchanged(tally, where, input_names, args, echoed)
+    return tally.results(task.name, ctx.points, {
+        "structure": f"{task.name} returns (out, cache) with out a float64 array of shape "
+                     f"({', '.join(task.output)})",
+        "values": f"out matches the reference solution (relative error at most {ctx.tol.values:g})",
+        "inputs_unchanged": f"{task.name} leaves its inputs ({', '.join(input_names)}) unmodified",
+    })
+
+
+def grade_backward(ctx: TaskContext, task: BackwardTask) -> list[CheckResult]:
+    forward = ctx.assignment.task(task.forward)
+    ref_forward = getattr(ctx.reference, forward.name)
+    ref_backward = getattr(ctx.reference, task.name)
+    grad_names = ["d" + a.name for a in forward.inputs]
+    tally = Tally({"structure": grad_names, "values": grad_names, "gradcheck": grad_names,
+                   "inputs_unchanged": [task.upstream]})
+    seed = ctx.config.grading.seed
+    for case in ctx.cases(task.name):
+        args = draw_inputs(seed, task.name, case, forward.inputs)
+        dout = draw_upstream(seed, task.name, case, shape_of(forward.output, case.sizes))
+        ref_out, ref_cache = ref_forward(*[a.copy() for a in args])
+        expected = ref_backward(dout.copy(), ref_cache)
+        expected = [expected] if task.single else list(expected)
+        where = f"case {case.number} ({case.label()})"
+        try:
+            forward_result, _ = ctx.runner.call(forward.name, args, keep=(1,))
+        except Failure as failure:
+            probe_not_attempted(ctx, task.name, dout)
+            tally.fail_all(f"{where}: {task.name} needs the cache of your {forward.name}, which failed: "
+                           f"{describe(failure)}")
+            continue
+        forward_parts = unpack(forward_result, 2, "(out, cache)")
+        if isinstance(forward_parts, str) or not isinstance(forward_parts[1], wire.Handle):
+            drop_handles(ctx, forward_result)
+            tally.fail_all(f"{where}: your {forward.name} must return (out, cache) for {task.name} to be checked")
+            continue
+        cache = forward_parts[1]
+        try:
+            result, echoed = call(ctx, task.name, [dout, cache], echo=True)
+        except Failure as failure:
+            tally.fail_all(f"{where}: {describe(failure)}")
+            continue
+        finally:
+            ctx.runner.drop([cache])
+        drop_handles(ctx, result)
+        grads = unpack(result, 1 if task.single else len(grad_names), tuple_text(grad_names, task.single))
+        if isinstance(grads, str):
+            tally.fail_all(f"{where}: {grads}", ("structure", "values", "gradcheck"))
+        else:
+            for name, received, wanted in zip(grad_names, grads, expected):
+                judge_array(ctx, tally, where, name, received, wanted)
+            forward_right = close(forward_parts[0], ref_out, ctx.tol.values, ctx.tol.floor)
+            gradcheck(ctx, tally, where, forward.name, args, dout, grad_names, grads, forward_right)
+        judge_unchanged(tally, where, [task.upstream], [dout], echoed[:1])
+    return tally.results(task.name, ctx.points, {
+        "structure": f"{task.name} returns {tuple_text(grad_names, task.single)}, float64 arrays shaped like "
+                     f"the inputs they are gradients of",
+        "values": f"the gradients, computed from the cache of your own {forward.name}, match the reference "
+                  f"solution (relative error at most {ctx.tol.values:g})",
+        "gradcheck": f"the gradients match the numeric gradient (centered differences) of your own "
+                     f"{forward.name} (relative error at most {ctx.tol.gradcheck:g})",
+        "inputs_unchanged": f"{task.name} leaves {task.upstream} unmodified",
+    })
+
+
+def gradcheck(ctx: TaskContext, tally: Tally, where: str, forward: str, args: list[np.ndarray],
+               upstream: np.ndarray, names: list[str], grads: list[Any], scored: bool, pick: int | None = 0,
+               wrt: list[int] | None = None) -> None:
+    """Student backward against the numeric gradient of the student's own forward, weighted by `upstream`.
+
+    When the student's forward is itself wrong, a mismatch is reported but not scored: the backward was
+    already judged against the reference, and a forward bug is graded on the forward.
+    """
+    wrt = list(range(len(args))) if wrt is None else wrt
+    shapes = [a.shape for a in args]
+    try:
+        outputs = ctx.runner.sweep(forward, args, pick, perturbations(shapes, wrt, ctx.tol.step))
+    except Failure as failure:
+        tally.fail_all(f"{where}: calling your {forward} for the numeric gradient {describe(failure)}",
+                       ("gradcheck",))
+        return
+    if outputs[0].size != upstream.size:
+        if scored:
+            tally.fail_all(f"{where}: your {forward} returns {outputs[0].size} values, expected {upstream.size}",
+                           ("gradcheck",))
+        else:
+            tally.note("gradcheck", f"not scored here: your {forward} returns {outputs[0].size} values, "
+                                    f"expected {upstream.size}")
+        return
+    numeric = numeric_gradients(outputs, upstream, shapes, wrt, ctx.tol.step)
+    if not scored and all(close(r, w, ctx.tol.gradcheck, ctx.tol.floor) for r, w in zip(grads, numeric)):
+        tally.note("gradcheck", f"your backward is consistent with your own {forward}, which is wrong: "
+                                f"fix the forward first")
+    for name, received, wanted in zip(names, grads, numeric):
+        problem = compare(received, wanted, ctx.tol.gradcheck, ctx.tol.floor, name,
+                           "the numeric gradient of your " + forward)
+        if problem and not scored:
+            tally.note("gradcheck", f"{name} does not match the numeric gradient of your {forward}, but your "
+                                    f"{forward} is itself wrong, so this is not scored here")
+            problem = None
+        tally.record("gradcheck", name, problem and f"{where}: {problem}")
