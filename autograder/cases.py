@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from autograder.tasks import Arg
+from autograder.tasks import Arg, Scalar
 
 SIZE_RANGE = range(2, 10)
 STABILITY_SCALE = 1e3
@@ -42,8 +42,8 @@ def draw_cases(seed: int, task: str, letters: tuple[str, ...], random_cases: int
     return cases
 
 
-def shape_of(letters: tuple[str, ...], sizes: dict[str, int]) -> tuple[int, ...]:
-    return tuple(sizes[letter] for letter in letters)
+def shape_of(letters: tuple[str | int, ...], sizes: dict[str, int]) -> tuple[int, ...]:
+    return tuple(sizes[letter] if isinstance(letter, str) else letter for letter in letters)
 
 
 def draw_arg(rng: np.random.Generator, arg: Arg, sizes: dict[str, int]) -> np.ndarray:
@@ -64,9 +64,16 @@ def draw_arg(rng: np.random.Generator, arg: Arg, sizes: dict[str, int]) -> np.nd
     return values
 
 
-def draw_inputs(seed: int, task: str, case: Case, args: tuple[Arg, ...]) -> list[np.ndarray]:
+def draw_scalar(rng: np.random.Generator, scalar: Scalar) -> int | float:
+    if scalar.integer:
+        return int(rng.integers(int(scalar.low), int(scalar.high) + 1))
+    return float(rng.uniform(scalar.low, scalar.high))
+
+
+def draw_inputs(seed: int, task: str, case: Case, args: tuple[Arg | Scalar, ...]) -> list:
+    """Arrays for `Arg`s and plain Python numbers for `Scalar`s, in order."""
     rng = rng_for(seed, task, "inputs", case.number)
-    return [draw_arg(rng, arg, case.sizes) for arg in args]
+    return [draw_scalar(rng, arg) if isinstance(arg, Scalar) else draw_arg(rng, arg, case.sizes) for arg in args]
 
 
 def draw_upstream(seed: int, task: str, case: Case, shape: tuple[int, ...]) -> np.ndarray:

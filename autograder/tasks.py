@@ -14,8 +14,18 @@ class Arg:
     """One array input: its name, shape in size letters, and how its values are drawn (see `cases.draw_arg`)."""
 
     name: str
-    shape: tuple[str, ...]
+    shape: tuple[str | int, ...]
     draw: str = "normal"
+
+
+@dataclass(frozen=True)
+class Scalar:
+    """One number input drawn uniformly from [low, high] (an int when `integer`)."""
+
+    name: str
+    low: float
+    high: float
+    integer: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,7 +62,16 @@ class CountTask:
     name: str
 
 
-Task = ForwardTask | BackwardTask | LossTask | CountTask
+@dataclass(frozen=True)
+class QuestionTask:
+    """A back-of-the-envelope question answered by a function of its parameters, checked at random values
+    against the reference, so a number copied from a neighbour does not pass."""
+
+    name: str
+    inputs: tuple[Arg | Scalar, ...]
+
+
+Task = ForwardTask | BackwardTask | LossTask | CountTask | QuestionTask
 
 
 @dataclass(frozen=True)
@@ -74,6 +93,7 @@ CHECKS = {
     BackwardTask: ("structure", "values", "gradcheck", "inputs_unchanged"),
     LossTask: ("structure", "loss", "gradient", "gradcheck", "stability", "inputs_unchanged"),
     CountTask: ("with_bias", "without_bias"),
+    QuestionTask: ("values",),
 }
 
 BACKPROP = Assignment(
@@ -87,6 +107,14 @@ BACKPROP = Assignment(
         BackwardTask("relu_backward", "relu_forward", "dout", single=True),
         LossTask("softmax_loss", (Arg("scores", ("N", "C"), "scores"), Arg("y", ("N",), "labels:C"))),
         CountTask("count_params"),
+        QuestionTask("zero_init_loss", (Scalar("num_classes", 2, 1000, integer=True),)),
+        QuestionTask("preactivation_scale", (Scalar("weight_scale", 0.01, 2.0), Scalar("d_in", 1, 5000, True))),
+        QuestionTask("glorot_scale", (Scalar("d_in", 1, 5000, integer=True), Scalar("d_out", 1, 5000, True))),
+        QuestionTask("sgd_iterations", (Scalar("num_examples", 1, 100000, integer=True),
+                                        Scalar("batch_size", 1, 512, integer=True),
+                                        Scalar("epochs", 1, 100, integer=True))),
+        QuestionTask("relu_chain_grads", (Arg("W", ("M", "D")), Arg("Z", ("C", "M")), Arg("x", ("D",)))),
+        QuestionTask("sigmoid_neuron_grads", (Arg("w", (3,)), Arg("x", (2,)))),
     ),
 )
 
@@ -104,6 +132,7 @@ RNN = Assignment(
                      Arg("Wh", ("H", "H"), "weight"), Arg("b", ("H",), "small")),
                     ("N", "T", "H")),
         BackwardTask("rnn_backward", "rnn_forward", "dh"),
+        QuestionTask("gradient_growth", (Scalar("eigenvalue", 0.5, 1.5), Scalar("steps", 0, 50, integer=True))),
     ),
 )
 

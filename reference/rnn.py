@@ -84,3 +84,17 @@ def rnn_backward(dh, cache):
     dh0 = dh_carry
     # END SOLUTION
     return dx, dh0, dWx, dWh, db
+
+
+def gradient_growth(eigenvalue, steps):
+    """In a linear RNN h_t = W h_{t-1} with W = P D P^T, the factor by which the gradient component along an
+    eigenvector with this eigenvalue is multiplied when it flows back `steps` time steps.
+
+    Inputs:
+      eigenvalue: lambda, a real eigenvalue of W
+      steps: t - k >= 0
+    Returns: float
+    """
+    # BEGIN SOLUTION
+    return float(eigenvalue ** steps)
+    # END SOLUTION

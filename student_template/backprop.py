@@ -80,3 +80,68 @@ def count_params(layer_dims, bias=True):
     """
     raise NotImplementedError("count_params: implement this function")
     return total
+
+
+def zero_init_loss(num_classes):
+    """Softmax cross-entropy of a classifier whose weights are all zero.
+
+    Inputs:
+      num_classes: K, the number of classes
+    Returns: float, the loss of every example at initialization
+    """
+    raise NotImplementedError("zero_init_loss: implement this function")
+
+
+def preactivation_scale(weight_scale, d_in):
+    """Typical size |z| of one pre-activation z = w . x when x has d_in entries of size ~1 and w has entries
+    of size weight_scale (independent, zero mean).
+
+    Inputs:
+      weight_scale: s, the standard deviation of every weight
+      d_in: D0, the number of inputs
+    Returns: float
+    """
+    raise NotImplementedError("preactivation_scale: implement this function")
+
+
+def glorot_scale(d_in, d_out):
+    """Weight standard deviation for a ReLU layer that compromises between keeping forward activations and
+    backward gradients at a constant size.
+
+    Inputs:
+      d_in: D0, inputs of the layer; d_out: D1, outputs of the layer
+    Returns: float
+    """
+    raise NotImplementedError("glorot_scale: implement this function")
+
+
+def sgd_iterations(num_examples, batch_size, epochs):
+    """Number of parameter updates minibatch SGD makes (the last batch of an epoch may be smaller).
+
+    Inputs:
+      num_examples: N; batch_size: B; epochs: E
+    Returns: int
+    """
+    raise NotImplementedError("sgd_iterations: implement this function")
+
+
+def relu_chain_grads(W, Z, x):
+    """Gradients of L = sum(m**2) where m = Z @ y and y = ReLU(W @ x).
+
+    Inputs:
+      W: (H, D), Z: (K, H), x: (D,)
+    Returns (dW, dZ): (H, D), (K, H)
+    """
+    raise NotImplementedError("relu_chain_grads: implement this function")
+    return dW, dZ
+
+
+def sigmoid_neuron_grads(w, x):
+    """Gradients of f = sigmoid(w[0]*x[0] + w[1]*x[1] + w[2]), the 2-input neuron with a bias.
+
+    Inputs:
+      w: (3,) weights then bias; x: (2,) inputs
+    Returns (dw, dx): (3,), (2,)
+    """
+    raise NotImplementedError("sigmoid_neuron_grads: implement this function")
+    return dw, dx

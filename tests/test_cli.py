@@ -10,9 +10,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.config import load_config
+from autograder.tasks import ASSIGNMENTS
 from tests.conftest import ROOT, reference_source, write_submission
 
 EXAMPLES = ROOT / "assignments" / "backprop" / "examples"
+BACKPROP_MAX = sum(sum(checks.values()) for checks in load_config(ROOT / "grader.toml")
+                   .assignments["backprop"].points.values())
 
 
 def autograder(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
@@ -32,7 +36,7 @@ def graded(tmp_path_factory) -> Path:
 def test_results_json_follows_the_gradescope_schema(graded):
     """Does each submission get DIR/<id>/results.json with score, max_score, execution_time and tests[]?"""
     data = json.loads((graded / "ada" / "results.json").read_text())
-    assert data["score"] == data["max_score"] == 29
+    assert data["score"] == data["max_score"] == BACKPROP_MAX
     assert isinstance(data["execution_time"], float)
     assert data["tests"] and all(set(t) >= {"name", "score", "max_score", "status", "output", "visibility"}
                                  for t in data["tests"])
@@ -41,11 +45,12 @@ def test_results_json_follows_the_gradescope_schema(graded):
 
 def test_gradebook_has_a_row_per_submission_and_a_column_per_task(graded):
     rows = list(csv.DictReader((graded / "gradebook.csv").open()))
-    assert list(rows[0]) == ["id", "linear_forward", "linear_backward", "relu_forward", "relu_backward",
-                             "softmax_loss", "count_params", "total", "max"]
+    assert list(rows[0]) == ["id"] + [task.name for task in ASSIGNMENTS["backprop"].tasks] + ["total", "max"]
+    assert list(rows[0])[1:7] == ["linear_forward", "linear_backward", "relu_forward", "relu_backward",
+                                  "softmax_loss", "count_params"]
     by_id = {row["id"]: row for row in rows}
     assert set(by_id) == {"ada", "ben", "cy", "dee"}
-    assert by_id["ada"]["total"] == "29" and by_id["cy"]["total"] == "0"
+    assert by_id["ada"]["total"] == str(BACKPROP_MAX) and by_id["cy"]["total"] == "0"
     # ben averages db over the batch: only linear_backward loses points
     assert float(by_id["ben"]["linear_backward"]) < 6 and by_id["ben"]["linear_forward"] == "4"
     # dee's linear_forward loops forever: it and the backward that needs its cache lose, the rest is graded
@@ -84,7 +89,7 @@ def test_bad_submissions_are_results_with_reasons_and_exit_zero(tmp_path):
     assert "not a readable notebook" in reasons["broken"]
     assert "binary" in reasons["binary"]
     assert "neither a notebook" in reasons["essay"]
-    assert json.loads((out / "v3" / "results.json").read_text())["score"] == 29
+    assert json.loads((out / "v3" / "results.json").read_text())["score"] == BACKPROP_MAX
 
 
 def test_folder_holding_one_notebook_is_a_submission(tmp_path):

@@ -5,8 +5,9 @@ from autograder.checks.common import NotAttempted, TaskContext
 from autograder.checks.count import grade_count
 from autograder.checks.layer import grade_backward, grade_forward
 from autograder.checks.loss import grade_loss
+from autograder.checks.question import grade_question
 from autograder.results import CheckResult, Outcome
-from autograder.tasks import BackwardTask, CountTask, ForwardTask, LossTask, Task
+from autograder.tasks import BackwardTask, CountTask, ForwardTask, LossTask, QuestionTask, Task
 
 __all__ = ["TaskContext", "grade_task"]
 
@@ -14,7 +15,7 @@ __all__ = ["TaskContext", "grade_task"]
 def grade_task(ctx: TaskContext, task: Task) -> list[CheckResult]:
     """All checks of one task; a task whose function is missing or unimplemented is 'not attempted'."""
     grader = {ForwardTask: grade_forward, BackwardTask: grade_backward, LossTask: grade_loss,
-              CountTask: grade_count}[type(task)]
+              CountTask: grade_count, QuestionTask: grade_question}[type(task)]
     try:
         if task.name not in ctx.defined:
             raise NotAttempted(f"no function named {task.name} was found in your submission")

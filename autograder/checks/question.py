@@ -1,0 +1,54 @@
+"""Checks of back-of-the-envelope questions: the student's function against the reference at random values."""
+from __future__ import annotations
+
+import numpy as np
+
+from autograder.cases import draw_inputs
+from autograder.checks.common import Failure, Tally, TaskContext, call, compare, describe, unpack
+from autograder.results import CheckResult
+from autograder.tasks import Arg, QuestionTask
+
+
+def grade_question(ctx: TaskContext, task: QuestionTask) -> list[CheckResult]:
+    """One item per case, so an answer that is right only for some parameters earns partial credit."""
+    reference = getattr(ctx.reference, task.name)
+    cases = ctx.cases(task.name)
+    tally = Tally({"values": [f"case {case.number}" for case in cases]})
+    for case in cases:
+        args = draw_inputs(ctx.config.grading.seed, task.name, case, task.inputs)
+        expected = reference(*[a.copy() if isinstance(a, np.ndarray) else a for a in args])
+        shown = f"{task.name}({_show_args(task, args)})"
+        try:
+            received, _ = call(ctx, task.name, args)
+        except Failure as failure:
+            tally.record("values", f"case {case.number}", f"{shown}: {describe(failure)}")
+            continue
+        tally.record("values", f"case {case.number}", _problem(ctx, shown, received, expected))
+    return tally.results(task.name, ctx.points, {
+        "values": f"{task.name} gives the right answer at several random parameter values "
+                  f"(relative error at most {ctx.tol.values:g})",
+    })
+
+
+def _problem(ctx: TaskContext, shown: str, received: object, expected: object) -> str | None:
+    if isinstance(expected, tuple):
+        parts = unpack(received, len(expected), f"of {len(expected)} arrays")
+        if isinstance(parts, str):
+            return f"{shown} {parts}"
+        for index, (got, want) in enumerate(zip(parts, expected)):
+            if isinstance(got, np.ndarray) and got.shape != want.shape:
+                return f"{shown}: output {index} has shape {got.shape}, expected {want.shape}"
+            problem = compare(got, want, ctx.tol.values, ctx.tol.floor, f"output {index}", "the reference")
+            if problem:
+                return f"{shown}: {problem}"
+        return None
+    if isinstance(received, (bool, np.bool_)) or not isinstance(received, (int, float, np.integer, np.floating)):
+        return f"{shown} returned {type(received).__name__}, expected a number"
+    problem = compare(received, np.float64(expected), ctx.tol.values, ctx.tol.floor, "the answer", "the reference")
+    return f"{shown}: {problem}" if problem else None
+
+
+def _show_args(task: QuestionTask, args: list) -> str:
+    """Scalars are shown (they are the question); arrays only by shape."""
+    return ", ".join(f"{spec.name}=<array {a.shape}>" if isinstance(spec, Arg) else f"{spec.name}={a:g}"
+                     for spec, a in zip(task.inputs, args))
