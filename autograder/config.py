@@ -43,6 +43,8 @@ class GradingSettings:
     call_timeout: float = _setting(5.0, "seconds one call into student code may take", _positive)
     statement_timeout: float = _setting(5.0, "seconds one top-level statement of a submission may take", _positive)
     load_timeout: float = _setting(30.0, "seconds all top-level statements together may take", _positive)
+    public_seed: int = _setting(7, "seed of the public cases students check locally (differs from `seed`)", _integer)
+    public_cases: int = _setting(1, "random size cases of the local checks, besides the one with N = 1", _count)
 
 
 @dataclass(frozen=True)

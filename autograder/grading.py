@@ -64,7 +64,7 @@ def grade_submission(path: Path | str, assignment_name: str, config: GraderConfi
     program = plan_program(submission.cells)
     with StudentRunner(program, config.grading, config.limits.to_limits()) as runner:
         result.isolation = runner.isolation
-        defined = runner.defined([task.name for task in assignment.tasks])
+        defined = runner.defined(assignment.function_names())
         for task in assignment.tasks:
             ctx = TaskContext(assignment, runner, reference, config, points[task.name], defined)
             try:

@@ -71,7 +71,17 @@ class QuestionTask:
     inputs: tuple[Arg | Scalar, ...]
 
 
-Task = ForwardTask | BackwardTask | LossTask | CountTask | QuestionTask
+@dataclass(frozen=True)
+class TrainTask:
+    """Train a model built from the student's own layers (`uses`) in the harness; graded on test accuracy."""
+
+    name: str
+    uses: tuple[str, ...]
+    trainer: str  # a function of autograder.training: trainer(layers, seed) -> accuracy
+    threshold: float
+
+
+Task = ForwardTask | BackwardTask | LossTask | CountTask | QuestionTask | TrainTask
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,15 @@ class Assignment:
     name: str
     letters: tuple[str, ...]
     tasks: tuple[Task, ...]
+
+    def function_names(self) -> list[str]:
+        """Every student function the tasks call."""
+        names: list[str] = []
+        for task in self.tasks:
+            for name in task.uses if isinstance(task, TrainTask) else (task.name,):
+                if name not in names:
+                    names.append(name)
+        return names
 
     def task(self, name: str) -> Task:
         return next(t for t in self.tasks if t.name == name)
@@ -94,6 +113,7 @@ CHECKS = {
     LossTask: ("structure", "loss", "gradient", "gradcheck", "stability", "inputs_unchanged"),
     CountTask: ("with_bias", "without_bias"),
     QuestionTask: ("values",),
+    TrainTask: ("accuracy",),
 }
 
 BACKPROP = Assignment(
@@ -115,6 +135,8 @@ BACKPROP = Assignment(
                                         Scalar("epochs", 1, 100, integer=True))),
         QuestionTask("relu_chain_grads", (Arg("W", ("M", "D")), Arg("Z", ("C", "M")), Arg("x", ("D",)))),
         QuestionTask("sigmoid_neuron_grads", (Arg("w", (3,)), Arg("x", (2,)))),
+        TrainTask("two_layer_net", ("linear_forward", "linear_backward", "relu_forward", "relu_backward",
+                                    "softmax_loss"), "train_two_layer_net", 0.9),
     ),
 )
 

@@ -8,6 +8,7 @@ import pytest
 
 from autograder.config import GraderConfig, load_config
 from autograder.notebooks import notebook_from_source, write_notebook
+from autograder.tasks import ASSIGNMENTS, TrainTask
 
 ROOT = Path(__file__).resolve().parent.parent
 MUTANTS = ROOT / "tests" / "mutants"
@@ -20,6 +21,22 @@ DEPENDENTS = {
     "rnn_step_backward": {"rnn_backward"},
     "rnn_forward": {"rnn_backward"},
 }
+for _assignment in ASSIGNMENTS.values():  # a trained model depends on every layer it is built from
+    for _task in _assignment.tasks:
+        if isinstance(_task, TrainTask):
+            for _layer in _task.uses:
+                DEPENDENTS.setdefault(_layer, set()).add(_task.name)
+
+
+def affected(*tasks: str) -> set[str]:
+    """The tasks and everything that depends on them."""
+    found, frontier = set(tasks), list(tasks)
+    while frontier:
+        for dependent in DEPENDENTS.get(frontier.pop(), ()):
+            if dependent not in found:
+                found.add(dependent)
+                frontier.append(dependent)
+    return found
 
 
 @pytest.fixture(scope="session")

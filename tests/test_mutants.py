@@ -6,20 +6,16 @@ from pathlib import Path
 import pytest
 
 from autograder.grading import grade_submission
-from tests.conftest import DEPENDENTS, MUTANTS, mutant_header, reference_source, write_submission
+from tests.conftest import (
+    MUTANTS,
+    affected,
+    mutant_header,
+    reference_source,
+    write_submission,
+)
 
 CASES = [pytest.param(path.parent.name, path, id=f"{path.parent.name}/{path.stem}")
          for path in sorted(MUTANTS.glob("*/*.py"))]
-
-
-def _affected(task: str) -> set[str]:
-    affected, frontier = {task}, [task]
-    while frontier:
-        for dependent in DEPENDENTS.get(frontier.pop(), ()):
-            if dependent not in affected:
-                affected.add(dependent)
-                frontier.append(dependent)
-    return affected
 
 
 def _lost(result) -> set[str]:
@@ -47,4 +43,4 @@ def test_variant_is_graded_on_the_right_task(assignment: str, path: Path, config
         assert lost == set(), [(c.name, c.feedback) for c in result.checks if c.score < c.max_score]
     else:
         assert label["task"] in lost
-        assert lost <= _affected(label["task"]), f"unrelated tasks lost points: {lost - _affected(label['task'])}"
+        assert lost <= affected(label["task"]), f"unrelated tasks lost points: {lost - affected(label['task'])}"

@@ -1,13 +1,22 @@
 """The checks: call the student's functions through the runner and judge the answers here, in the grader."""
 from __future__ import annotations
 
-from autograder.checks.common import NotAttempted, TaskContext
+from autograder.checks.common import HIDDEN_ONLY, NotAttempted, TaskContext
 from autograder.checks.count import grade_count
 from autograder.checks.layer import grade_backward, grade_forward
 from autograder.checks.loss import grade_loss
 from autograder.checks.question import grade_question
+from autograder.checks.training import grade_training
 from autograder.results import CheckResult, Outcome
-from autograder.tasks import BackwardTask, CountTask, ForwardTask, LossTask, QuestionTask, Task
+from autograder.tasks import (
+    BackwardTask,
+    CountTask,
+    ForwardTask,
+    LossTask,
+    QuestionTask,
+    Task,
+    TrainTask,
+)
 
 __all__ = ["TaskContext", "grade_task"]
 
@@ -15,11 +24,15 @@ __all__ = ["TaskContext", "grade_task"]
 def grade_task(ctx: TaskContext, task: Task) -> list[CheckResult]:
     """All checks of one task; a task whose function is missing or unimplemented is 'not attempted'."""
     grader = {ForwardTask: grade_forward, BackwardTask: grade_backward, LossTask: grade_loss,
-              CountTask: grade_count, QuestionTask: grade_question}[type(task)]
+              CountTask: grade_count, QuestionTask: grade_question,
+              TrainTask: grade_training}[type(task)]
     try:
-        if task.name not in ctx.defined:
+        if not isinstance(task, TrainTask) and task.name not in ctx.defined:
             raise NotAttempted(f"no function named {task.name} was found in your submission")
-        return grader(ctx, task)
+        results = grader(ctx, task)
     except NotAttempted as why:
-        return [CheckResult(task.name, check, 0.0, float(ctx.points[check]), Outcome.NOT_ATTEMPTED,
-                            f"Not attempted: {why}") for check in ctx.assignment.check_names(task)]
+        results = [CheckResult(task.name, check, 0.0, float(ctx.points[check]), Outcome.NOT_ATTEMPTED,
+                               f"Not attempted: {why}") for check in ctx.assignment.check_names(task)]
+    if ctx.public:
+        results = [r for r in results if r.check not in HIDDEN_ONLY]
+    return results

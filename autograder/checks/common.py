@@ -22,6 +22,7 @@ from autograder.tasks import Assignment
 
 Failure = (StudentError, StudentTimeout, StudentCrash)
 MAX_MESSAGES = 3
+HIDDEN_ONLY = frozenset({"stability"})  # checks run at grading time only
 
 
 class NotAttempted(Exception):
@@ -38,6 +39,7 @@ class TaskContext:
     config: GraderConfig
     points: dict[str, float]
     defined: set[str]
+    public: bool = False  # the student's local checks: fewer cases, and hidden-only checks are left out
 
     @property
     def tol(self) -> Any:

@@ -7,8 +7,21 @@ import numpy as np
 
 from autograder import wire
 from autograder.cases import draw_inputs, draw_upstream, shape_of
-from autograder.checks.common import (Failure, Tally, TaskContext, call, close, compare, describe, drop_handles,
-                                      judge_array, judge_unchanged, probe_not_attempted, tuple_text, unpack)
+from autograder.checks.common import (
+    Failure,
+    Tally,
+    TaskContext,
+    call,
+    close,
+    compare,
+    describe,
+    drop_handles,
+    judge_array,
+    judge_unchanged,
+    probe_not_attempted,
+    tuple_text,
+    unpack,
+)
 from autograder.numeric import numeric_gradients, perturbations
 from autograder.results import CheckResult
 from autograder.tasks import BackwardTask, ForwardTask

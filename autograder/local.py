@@ -1,0 +1,225 @@
+"""Checks a student runs in their own Jupyter kernel: `check("linear_backward")`.
+
+The very same checks as batch grading (autograder.checks), on the public cases only, with two stand-ins:
+`LocalRunner` calls the student's functions in this process instead of a worker, and `RecordedReference`
+answers with expected values that `autograder assign` computed from the reference and shipped in
+`<assignment>.checks.json`. The reference code itself is never shipped.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import html
+import json
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from autograder import wire
+from autograder.checks import TaskContext, grade_task
+from autograder.config import GraderConfig, GradingSettings, LimitSettings, Tolerances
+from autograder.feedback_text import render_text
+from autograder.results import Outcome, SubmissionResult
+from autograder.runner import StudentError
+from autograder.tasks import ASSIGNMENTS, Assignment, ForwardTask
+
+CACHE_PREFIX = "cache:"
+
+
+def call_key(name: str, args: tuple) -> str:
+    """A digest of a reference call: the function and the exact bytes of its inputs."""
+    plain = [CACHE_PREFIX + a.key if isinstance(a, CacheToken) else a for a in args]
+    text = json.dumps(wire.encode([name, plain]), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class CacheToken:
+    """Stands for a reference forward's cache: the backward's expected values are looked up by it."""
+
+    key: str
+
+
+class RecordedReference:
+    """The reference as a table of answers: `getattr(ref, name)(*args)` looks the answer up by its inputs.
+
+    Built with `module` (at `assign` time) it computes and records answers; built from a table (in the
+    student's kernel) it only replays them.
+    """
+
+    def __init__(self, assignment: Assignment, table: dict[str, Any] | None = None, module: Any = None) -> None:
+        self.forwards = {t.name for t in assignment.tasks if isinstance(t, ForwardTask)}
+        self.table: dict[str, Any] = {} if table is None else table
+        self.module = module
+        self.caches: dict[str, Any] = {}
+
+    def __getattr__(self, name: str) -> Callable:
+        if name.startswith("_"):
+            raise AttributeError(name)
+
+        def answer(*args: Any) -> Any:
+            key = call_key(name, args)
+            if self.module is not None:
+                real_args = [self.caches[a.key] if isinstance(a, CacheToken) else a for a in args]
+                result = getattr(self.module, name)(*copy.deepcopy(real_args))
+                if name in self.forwards:
+                    self.caches[key] = result[1]
+                    result = result[0]
+                self.table[key] = wire.encode(result)
+            elif key not in self.table:
+                raise LookupError(f"no expected values for this {name} case: the checks file is out of date "
+                                  "(ask for the current one, or run `autograder assign`)")
+            value = wire.decode(self.table[key])
+            return (value, CacheToken(key)) if name in self.forwards else value
+
+        return answer
+
+
+class LocalRunner:
+    """The runner interface of `autograder.runner.StudentRunner`, calling functions of a namespace directly.
+
+    Values still go through `wire`, so the checks see exactly what they would see from a worker.
+    """
+
+    def __init__(self, namespace: dict[str, Any]) -> None:
+        self.namespace = namespace
+        self.objects: dict[int, Any] = {}
+
+    def defined(self, names: list[str]) -> set[str]:
+        return {name for name in names if callable(self.namespace.get(name))}
+
+    def call(self, fn: str, args: list[Any], keep: tuple[int, ...] = (), echo: bool = False) -> tuple[Any, list]:
+        real = [self.objects[a.id] if isinstance(a, wire.Handle) else copy.deepcopy(a) for a in args]
+        result = self._invoke(fn, real)
+        if keep and isinstance(result, (tuple, list)) and len(result) > max(keep):
+            parts = list(result)
+            for index in keep:
+                handle = wire.Handle(len(self.objects) + 1, type(parts[index]).__name__)
+                self.objects[handle.id] = parts[index]
+                parts[index] = handle
+            result = parts if type(result) is list else tuple(parts)
+        echoed = [None if isinstance(a, wire.Handle) else _plain(r) for a, r in zip(args, real)] if echo else []
+        return _plain(result), echoed
+
+    def sweep(self, fn: str, args: list[Any], pick: int | None, perturb: list[list]) -> np.ndarray:
+        outputs = []
+        for arg_index, flat_index, delta in perturb:
+            nudged = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+            nudged[arg_index].reshape(-1)[flat_index] += delta
+            result = self._invoke(fn, nudged)
+            outputs.append(np.asarray(result if pick is None else result[pick], dtype=np.float64))
+        return np.stack(outputs)
+
+    def drop(self, handles: list[wire.Handle]) -> None:
+        for handle in handles:
+            self.objects.pop(handle.id, None)
+
+    def _invoke(self, fn: str, args: list[Any]) -> Any:
+        try:
+            return self.namespace[fn](*args)
+        except Exception as exc:
+            frames = traceback.extract_tb(exc.__traceback__)[1:]
+            where = f"line {frames[-1].lineno} of {frames[-1].name}" if frames else ""
+            raise StudentError(type(exc).__name__, str(exc), where, "".join(traceback.format_list(frames[-4:])))
+
+
+def _plain(value: Any) -> Any:
+    return wire.decode(json.loads(json.dumps(wire.encode(value))))
+
+
+@dataclass
+class CheckReport:
+    """What `check(...)` returns: plain text in a terminal, HTML in Jupyter."""
+
+    result: SubmissionResult
+
+    @property
+    def passed(self) -> bool:
+        return all(c.outcome is Outcome.PASSED for c in self.result.checks)
+
+    def __str__(self) -> str:
+        return render_text(self.result)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        return render_html(self.result)
+
+
+class Checker:
+    """`check = Checker("backprop", globals())`, then `check("linear_forward")` in any cell."""
+
+    def __init__(self, assignment: str, namespace: dict[str, Any], checks_file: Path | str | None = None) -> None:
+        self.assignment = ASSIGNMENTS[assignment]
+        self.namespace = namespace
+        path = Path(checks_file) if checks_file else Path(f"{assignment}.checks.json")
+        data = json.loads(path.read_text())
+        self.config = config_from_public(data["settings"])
+        self.points = data["points"]
+        self.reference = RecordedReference(self.assignment, table=data["expected"])
+
+    def __call__(self, task: str) -> CheckReport:
+        """Run the public checks of one task on the functions currently defined in the notebook."""
+        spec = self.assignment.task(task)
+        runner = LocalRunner(self.namespace)
+        ctx = TaskContext(self.assignment, runner, self.reference, self.config, self.points[task],
+                          runner.defined(self.assignment.function_names()), public=True)
+        result = SubmissionResult(id="your notebook", assignment=self.assignment.name, isolation="local")
+        result.checks = grade_task(ctx, spec)
+        return CheckReport(result)
+
+    def ready(self, *tasks: str) -> bool:
+        """True when every task passes its public checks; otherwise says which to finish first."""
+        waiting = [task for task in tasks if not self(task).passed]
+        if waiting:
+            print(f"Finish {', '.join(waiting)} first (check(...) says what is missing); skipping this cell.")
+        return not waiting
+
+
+def public_settings(config: GraderConfig) -> dict[str, Any]:
+    """The settings the local checks need, with the public seed and case count."""
+    return {"seed": config.grading.public_seed, "random_cases": config.grading.public_cases,
+            "tolerances": {k: getattr(config.tolerances, k) for k in ("values", "gradcheck", "floor", "step")}}
+
+
+def config_from_public(settings: dict[str, Any]) -> GraderConfig:
+    grading = GradingSettings(seed=settings["seed"], random_cases=settings["random_cases"])
+    return GraderConfig(grading=grading, tolerances=Tolerances(**settings["tolerances"]), limits=LimitSettings(),
+                        assignments={}, root=Path("."))
+
+
+def record_public_checks(assignment: Assignment, config: GraderConfig, reference_module: Any,
+                         points: dict[str, dict[str, float]]) -> dict[str, Any]:
+    """Run the public checks against the reference in this process and keep every expected value they used."""
+    settings = public_settings(config)
+    public_config = config_from_public(settings)
+    recorder = RecordedReference(assignment, module=reference_module)
+    namespace = {name: getattr(reference_module, name) for name in dir(reference_module)}
+    runner = LocalRunner(namespace)
+    for task in assignment.tasks:
+        ctx = TaskContext(assignment, runner, recorder, public_config, points[task.name],
+                          runner.defined(assignment.function_names()), public=True)
+        failed = [r.name for r in grade_task(ctx, task) if r.outcome is not Outcome.PASSED]
+        if failed:
+            raise RuntimeError(f"the reference fails its own public checks: {failed}")
+    return {"assignment": assignment.name, "settings": settings, "points": points,
+            "expected": dict(sorted(recorder.table.items()))}
+
+
+def render_html(result: SubmissionResult) -> str:
+    """Compact HTML for a notebook output cell: one line per check, details for failures."""
+    colours = {Outcome.PASSED: "#1a7f37", Outcome.PARTIAL: "#9a6700", Outcome.FAILED: "#cf222e",
+               Outcome.NOT_ATTEMPTED: "#57606a", Outcome.ERROR: "#cf222e"}
+    rows = []
+    for check in result.checks:
+        colour = colours[check.outcome]
+        lines = html.escape(check.feedback).replace("\n", "<br>")
+        rows.append(f'<tr><td style="color:{colour};font-weight:bold;padding-right:1em">{check.outcome.value}</td>'
+                    f'<td style="padding-right:1em"><code>{html.escape(check.name)}</code></td>'
+                    f'<td style="text-align:left">{lines}</td></tr>')
+    return '<table style="font-size:90%">' + "".join(rows) + "</table>"
+
