@@ -57,33 +57,51 @@ def grade(submissions: tuple[Path, ...], assignment: str, out_dir: Path, jobs: i
 @main.command()
 @click.argument("submission", type=click.Path(exists=True, path_type=Path))
 @click.option("--assignment", "-a", required=True, type=click.Choice(sorted(ASSIGNMENTS)))
+@click.option("--checks", "checks_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="public checks file (default: <assignment>.checks.json beside SUBMISSION, else the project's)")
+@click.option("--all", "all_checks", is_flag=True, help="run the hidden checks too (needs the reference)")
 @_config_option
-def check(submission: Path, assignment: str, config_path: Path | None) -> None:
-    """Run the checks on one SUBMISSION and print feedback a student can read."""
+def check(submission: Path, assignment: str, checks_file: Path | None, all_checks: bool,
+          config_path: Path | None) -> None:
+    """Run the public checks on one SUBMISSION and print feedback a student can read."""
     from autograder.feedback_text import render_text
     from autograder.grading import grade_submission
+    from autograder.local import load_public_checks
 
     config = _resolve_config(config_path)
+    public = None
+    if not all_checks:
+        candidates = [checks_file] if checks_file else [
+            submission.resolve().parent / f"{assignment}.checks.json",
+            DEFAULT_CONFIG.parent / "student_template" / f"{assignment}.checks.json"]
+        found = next((path for path in candidates if path.exists()), None)
+        if found is None:
+            raise click.ClickException(f"no public checks file: looked for {', '.join(map(str, candidates))}")
+        public = load_public_checks(found)
     try:
-        result = grade_submission(submission, assignment, config)
+        result = grade_submission(submission, assignment, config, public=public)
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
-    sys.stdout.write(render_text(result))
+    sys.stdout.write(render_text(result, verbose=True))
 
 
 @main.command()
-@click.option("--reference", "reference_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=DEFAULT_CONFIG.parent / "reference", show_default=True)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=DEFAULT_CONFIG.parent / "student_template", show_default=True)
-def assign(reference_dir: Path, out_dir: Path) -> None:
-    """Generate the student skeletons from the reference solutions."""
-    from autograder.skeleton import RegionError, write_skeletons
+@click.option("--assignment", "-a", "names", multiple=True, type=click.Choice(sorted(ASSIGNMENTS)),
+              help="only these assignments (default: all)")
+@_config_option
+def assign(out_dir: Path, names: tuple[str, ...], config_path: Path | None) -> None:
+    """Generate the student notebooks, skeletons and public-check data from the reference and assignments/."""
+    from autograder.assign import SourceError, write_student_files
+    from autograder.skeleton import RegionError
 
+    config = _resolve_config(config_path)
     try:
-        for path in write_skeletons(reference_dir, out_dir):
-            click.echo(f"wrote {path}")
-    except RegionError as error:
+        for name in names or sorted(ASSIGNMENTS):
+            for path in write_student_files(name, config, out_dir):
+                click.echo(f"wrote {path}")
+    except (RegionError, SourceError, ConfigError) as error:
         raise click.ClickException(str(error)) from None
 
 

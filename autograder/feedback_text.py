@@ -7,8 +7,11 @@ MARKS = {Outcome.PASSED: "PASS", Outcome.PARTIAL: "PART", Outcome.FAILED: "FAIL"
          Outcome.NOT_ATTEMPTED: "TODO", Outcome.ERROR: "ERROR"}
 
 
-def render_text(result: SubmissionResult) -> str:
-    """A readable report of one graded submission; same result in, same text out."""
+def render_text(result: SubmissionResult, verbose: bool = False) -> str:
+    """A readable report of one graded submission; same result in, same text out.
+
+    `verbose` also lists the checks that passed, so a student sees what was checked, not only what failed.
+    """
     lines = [f"{result.assignment}: {result.id}  score {_fmt(result.score)} / {_fmt(result.max_score)}"]
     if result.error:
         lines.append(f"Not graded: {result.error}")
@@ -26,6 +29,8 @@ def render_text(result: SubmissionResult) -> str:
             continue
         for check in (c for c in result.checks if c.task == task):
             if check.outcome is Outcome.PASSED and "Note:" not in check.feedback:
+                if verbose:
+                    lines.append(f"  {MARKS[check.outcome]} {check.check}: {check.feedback}")
                 continue
             lines.append(f"  {MARKS[check.outcome]} {check.check} ({_fmt(check.score)} / {_fmt(check.max_score)})")
             lines.extend(f"    {line}" for line in check.feedback.splitlines())

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import importlib.util
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 
 from autograder.checks import TaskContext, grade_task
 from autograder.config import ConfigError, GraderConfig
+from autograder.local import PublicChecks
 from autograder.program import plan_program
 from autograder.results import CheckResult, Outcome, SubmissionResult
 from autograder.runner import StudentCrash, StudentRunner
@@ -48,11 +50,22 @@ def points_for(config: GraderConfig, assignment: Assignment) -> dict[str, dict[s
     return configured
 
 
-def grade_submission(path: Path | str, assignment_name: str, config: GraderConfig) -> SubmissionResult:
-    """The graded result of one submission. A bad submission is a result; only a broken grader raises."""
+def grade_submission(path: Path | str, assignment_name: str, config: GraderConfig,
+                     public: PublicChecks | None = None) -> SubmissionResult:
+    """The graded result of one submission. A bad submission is a result; only a broken grader raises.
+
+    With `public`, only the public checks run, against the expected values shipped to students, with the
+    worker limits and timeouts of `config`.
+    """
     assignment = ASSIGNMENTS[assignment_name]
-    points = points_for(config, assignment)
-    reference = load_reference(config.assignments[assignment_name].reference)
+    if public is None:
+        points = points_for(config, assignment)
+        reference = load_reference(config.assignments[assignment_name].reference)
+    else:
+        points, reference = public.points, public.reference
+        config = replace(config, grading=replace(config.grading, seed=public.config.grading.seed,
+                                                 random_cases=public.config.grading.random_cases),
+                         tolerances=public.config.tolerances)
     path = Path(path)
     result = SubmissionResult(id=submission_id(path), assignment=assignment_name)
     try:
@@ -66,7 +79,8 @@ def grade_submission(path: Path | str, assignment_name: str, config: GraderConfi
         result.isolation = runner.isolation
         defined = runner.defined(assignment.function_names())
         for task in assignment.tasks:
-            ctx = TaskContext(assignment, runner, reference, config, points[task.name], defined)
+            ctx = TaskContext(assignment, runner, reference, config, points[task.name], defined,
+                              public=public is not None)
             try:
                 result.checks.extend(grade_task(ctx, task))
             except StudentCrash as crash:  # the worker was lost too often: the rest scores 0, with the reason

@@ -141,7 +141,7 @@ class CheckReport:
         return all(c.outcome is Outcome.PASSED for c in self.result.checks)
 
     def __str__(self) -> str:
-        return render_text(self.result)
+        return render_text(self.result, verbose=True)
 
     def __repr__(self) -> str:
         return str(self)
@@ -156,11 +156,8 @@ class Checker:
     def __init__(self, assignment: str, namespace: dict[str, Any], checks_file: Path | str | None = None) -> None:
         self.assignment = ASSIGNMENTS[assignment]
         self.namespace = namespace
-        path = Path(checks_file) if checks_file else Path(f"{assignment}.checks.json")
-        data = json.loads(path.read_text())
-        self.config = config_from_public(data["settings"])
-        self.points = data["points"]
-        self.reference = RecordedReference(self.assignment, table=data["expected"])
+        public = load_public_checks(Path(checks_file) if checks_file else Path(f"{assignment}.checks.json"))
+        self.config, self.points, self.reference = public.config, public.points, public.reference
 
     def __call__(self, task: str) -> CheckReport:
         """Run the public checks of one task on the functions currently defined in the notebook."""
@@ -178,6 +175,23 @@ class Checker:
         if waiting:
             print(f"Finish {', '.join(waiting)} first (check(...) says what is missing); skipping this cell.")
         return not waiting
+
+
+@dataclass(frozen=True)
+class PublicChecks:
+    """What the public checks need, read from a `<assignment>.checks.json`: no reference code in it."""
+
+    assignment: str
+    config: GraderConfig
+    points: dict[str, dict[str, float]]
+    reference: RecordedReference
+
+
+def load_public_checks(path: Path) -> PublicChecks:
+    data = json.loads(Path(path).read_text())
+    assignment = ASSIGNMENTS[data["assignment"]]
+    return PublicChecks(assignment.name, config_from_public(data["settings"]), data["points"],
+                        RecordedReference(assignment, table=data["expected"]))
 
 
 def public_settings(config: GraderConfig) -> dict[str, Any]:

@@ -41,6 +41,7 @@ def plan_program(cells: tuple[Cell, ...]) -> Program:
     """The statements to run, in notebook order, and the cells that had to be skipped."""
     statements: list[Statement] = []
     problems: list[str] = []
+    checker_names: set[str] = set()  # names bound to the local checker (autograder.local), not graded code
     for cell in cells:
         source = strip_magics(cell.source)
         try:
@@ -52,7 +53,7 @@ def plan_program(cells: tuple[Cell, ...]) -> Program:
         lines = source.splitlines()
         body = tree.body
         for i, node in enumerate(body):
-            if not _is_definition(node):
+            if not _is_definition(node) or _uses_checker(node, checker_names):
                 continue
             shares_line = (i > 0 and body[i - 1].end_lineno == node.lineno) or \
                 (i + 1 < len(body) and body[i + 1].lineno == node.end_lineno)
@@ -70,6 +71,28 @@ def strip_magics(source: str) -> str:
         return ""
     return "\n".join(_MAGIC.sub(r"\1pass #", line, count=1) if _MAGIC.match(line) else line
                      for line in source.splitlines())
+
+
+def _uses_checker(node: ast.stmt, checker_names: set[str]) -> bool:
+    """Whether a statement sets up or uses the student's local checker: such lines are for Jupyter only.
+
+    `from autograder... import X` and `import autograder` bind checker names; a statement other than a def
+    or class that reads one (`check = Checker(...)`, `if check.ready(...):`) is skipped and its targets
+    become checker names too.
+    """
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        modules = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+        if any(m == "autograder" or m.startswith("autograder.") for m in modules):
+            checker_names.update((a.asname or a.name).split(".")[0] for a in node.names)
+            return True
+        return False
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return False
+    read = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    if not read & checker_names:
+        return False
+    checker_names.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
+    return True
 
 
 def _is_definition(node: ast.stmt) -> bool:

@@ -27,3 +27,12 @@ def test_a_cell_that_does_not_parse_is_reported_and_the_rest_kept():
     program = plan_program((Cell(1, "def f(:\n"), Cell(2, "def g():\n    return 1\n")))
     assert [s.cell for s in program.statements] == [2]
     assert program.problems and "cell 1 does not parse" in program.problems[0]
+
+
+def test_local_checker_lines_are_not_graded_code():
+    """Are the checker import, `check = Checker(...)` and `if check.ready(...)` blocks left out, defs kept?"""
+    source = ("import numpy as np\nfrom autograder.local import Checker\ncheck = Checker('backprop', globals())\n"
+              "ok = check.ready('f')\nif check.ready('f'):\n    train()\ndef f(x):\n    return check\n"
+              "from autograder.training import rings_dataset\ndata = rings_dataset(0)\n")
+    program = plan_program((Cell(1, source),))
+    assert [s.source.split("\n")[0] for s in program.statements] == ["import numpy as np", "def f(x):"]
