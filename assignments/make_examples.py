@@ -1,37 +1,38 @@
 """Regenerate the example submissions under assignments/*/examples/ (they are committed; run after edits).
 
-Each example is a real notebook as a student would hand it in: the reference (or a realistic bug) split into
-cells, with the experiments students leave behind (magics, a training loop, prints).
+Each example is what a student would hand in, made from the real assignment notebook: a finished one, one
+with a realistic bug in one task, the untouched one, and a .py whose first layer loops forever.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-from autograder.notebooks import notebook_from_source, write_notebook
+import nbformat
+
+from autograder.assign import build_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
-EXPERIMENTS = [
-    "%matplotlib inline\nimport numpy as np",
-    "rng = np.random.default_rng(0)\nfor step in range(10**8):  # a training loop left in the notebook\n"
-    "    pass",
-    "print('done')",
-]
+BUGS = {"backprop": ("linear_backward", "linear_backward__db-averaged-not-summed"),
+        "rnn": ("rnn_backward", "rnn_backward__bptt-no-carry")}
+HANGS = {"backprop": '    """Affine layer', "rnn": '    """One tanh RNN step'}
 
 
 def main() -> None:
-    for assignment, bug in (("backprop", "linear_backward__db-averaged-not-summed"),
-                            ("rnn", "rnn_backward__bptt-no-carry")):
-        reference = (ROOT / "reference" / f"{assignment}.py").read_text()
-        skeleton = (ROOT / "student_template" / f"{assignment}.py").read_text()
-        mutant = (ROOT / "tests" / "mutants" / assignment / f"{bug}.py").read_text()
+    for assignment, (task, bug) in BUGS.items():
         out = ROOT / "assignments" / assignment / "examples"
-        write_notebook(notebook_from_source(reference, EXPERIMENTS, assignment), out / "ada.ipynb")
-        write_notebook(notebook_from_source(reference + "\n\n" + mutant, EXPERIMENTS, assignment), out / "ben.ipynb")
-        write_notebook(notebook_from_source(skeleton, [], assignment), out / "cy.ipynb")
-        (out / "dee.py").write_text(reference.replace('    """Affine layer', '    while True:\n        pass\n'
-                                                      '    """Affine layer', 1)
-                                    .replace('    """One tanh RNN step', '    while True:\n        pass\n'
-                                             '    """One tanh RNN step', 1))
+        out.mkdir(parents=True, exist_ok=True)
+        finished = build_notebook(assignment, ROOT, solutions=True)
+        nbformat.write(finished, str(out / "ada.ipynb"))
+        buggy = build_notebook(assignment, ROOT, solutions=True)
+        mutant = (ROOT / "tests" / "mutants" / assignment / f"{bug}.py").read_text()
+        cell = next(c for c in buggy.cells if c.metadata.get("task") == task)
+        cell.source = mutant.split('"""', 2)[2].strip("\n")  # the buggy function, without the label docstring
+        nbformat.write(buggy, str(out / "ben.ipynb"))
+        nbformat.write(nbformat.read(ROOT / "student_template" / f"{assignment}.ipynb", as_version=4),
+                       str(out / "cy.ipynb"))
+        reference = (ROOT / "reference" / f"{assignment}.py").read_text()
+        hang = HANGS[assignment]
+        (out / "dee.py").write_text(reference.replace(hang, "    while True:\n        pass\n" + hang, 1))
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ enclosing function's name. Nested or unterminated regions are errors, so no solu
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 BEGIN = re.compile(r"^(\s*)# BEGIN SOLUTION\s*$")
 END = re.compile(r"^\s*# END SOLUTION\s*$")
@@ -48,14 +47,3 @@ def strip_solutions(source: str, origin: str = "<reference>") -> str:
     if region_start is not None:
         raise RegionError(f"{origin}:{region_start}: solution region never closed")
     return "\n".join(out) + "\n"
-
-
-def write_skeletons(reference_dir: Path, out_dir: Path) -> list[Path]:
-    """student_template/<name>.py for every reference/<name>.py; deterministic, so reruns change nothing."""
-    written = []
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for path in sorted(reference_dir.glob("*.py")):
-        target = out_dir / path.name
-        target.write_text(strip_solutions(path.read_text(), str(path)))
-        written.append(target)
-    return written

@@ -155,6 +155,7 @@ RNN = Assignment(
                     ("N", "T", "H")),
         BackwardTask("rnn_backward", "rnn_forward", "dh"),
         QuestionTask("gradient_growth", (Scalar("eigenvalue", 0.5, 1.5), Scalar("steps", 0, 50, integer=True))),
+        TrainTask("sentiment_rnn", ("rnn_forward", "rnn_backward"), "train_sentiment_rnn", 0.9),
     ),
 )
 

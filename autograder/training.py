@@ -50,3 +50,85 @@ def train_two_layer_net(layers: Layers, seed: int = 0, hidden: int = 16, steps: 
     h1, _ = layers["relu_forward"](z1)
     scores, _ = layers["linear_forward"](h1, params["W2"], params["b2"])
     return float(np.mean(np.argmax(np.asarray(scores), axis=1) == y_test))
+
+
+def load_reviews(path: Path = REVIEWS) -> dict[str, tuple[list[list[str]], np.ndarray]]:
+    """The shipped reviews, tokenized: {"train": (token lists, labels), "test": (...)}."""
+    splits: dict[str, tuple[list[list[str]], list[int]]] = {"train": ([], []), "test": ([], [])}
+    for line in path.read_text().splitlines()[1:]:
+        split, label, text = line.split("\t")
+        splits[split][0].append(text.split())
+        splits[split][1].append(int(label))
+    return {k: (tokens, np.array(labels, dtype=np.int64)) for k, (tokens, labels) in splits.items()}
+
+
+def encode_reviews(reviews: list[list[str]], vocabulary: dict[str, int], length: int) -> np.ndarray:
+    """Token ids, padded at the front with 0 so that the last step always sees the last word."""
+    ids = np.zeros((len(reviews), length), dtype=np.int64)
+    for row, words in enumerate(reviews):
+        tail = [vocabulary.get(w, 1) for w in words][-length:]
+        ids[row, length - len(tail):] = tail
+    return ids
+
+
+def train_sentiment_rnn(layers: Layers, seed: int = 0, embed: int = 8, hidden: int = 16, steps: int = 150,
+                        batch: int = 64, learning_rate: float = 0.03) -> float:
+    """Embedding -> your RNN -> last hidden state -> affine -> softmax, trained with Adam; test accuracy.
+
+    Only rnn_forward and rnn_backward are yours; the embedding, the read-out and the loss are the harness's.
+    """
+    data = load_reviews()
+    train_tokens, train_labels = data["train"]
+    words = sorted({w for review in train_tokens for w in review})
+    vocabulary = {w: i + 2 for i, w in enumerate(words)}  # 0 pads, 1 is an unknown word
+    length = max(len(r) for r in train_tokens)
+    train_ids = encode_reviews(train_tokens, vocabulary, length)
+    test_ids = encode_reviews(data["test"][0], vocabulary, length)
+    rng = np.random.default_rng([seed, 3])
+    params = {"E": 0.5 * rng.standard_normal((len(vocabulary) + 2, embed)),
+              "Wx": rng.standard_normal((embed, hidden)) / np.sqrt(embed),
+              "Wh": rng.standard_normal((hidden, hidden)) / np.sqrt(hidden), "b": np.zeros(hidden),
+              "Wy": rng.standard_normal((hidden, 2)) / np.sqrt(hidden), "by": np.zeros(2)}
+    adam = _Adam(params, learning_rate)
+    for _ in range(steps):
+        rows = rng.choice(len(train_ids), size=batch, replace=False)
+        ids, labels = train_ids[rows], train_labels[rows]
+        h0 = np.zeros((batch, hidden))
+        h, cache = layers["rnn_forward"](params["E"][ids], h0, params["Wx"], params["Wh"], params["b"])
+        last = np.asarray(h, dtype=np.float64)[:, -1]
+        dscores = _softmax_gradient(last @ params["Wy"] + params["by"], labels)
+        dh = np.zeros((batch, length, hidden))
+        dh[:, -1] = dscores @ params["Wy"].T
+        dx, _, dWx, dWh, db = layers["rnn_backward"](dh, cache)
+        dE = np.zeros_like(params["E"])
+        np.add.at(dE, ids, np.asarray(dx, dtype=np.float64))
+        adam.step({"E": dE, "Wx": dWx, "Wh": dWh, "b": db, "Wy": last.T @ dscores, "by": dscores.sum(axis=0)})
+    h0 = np.zeros((len(test_ids), hidden))
+    h, _ = layers["rnn_forward"](params["E"][test_ids], h0, params["Wx"], params["Wh"], params["b"])
+    scores = np.asarray(h, dtype=np.float64)[:, -1] @ params["Wy"] + params["by"]
+    return float(np.mean(np.argmax(scores, axis=1) == data["test"][1]))
+
+
+def _softmax_gradient(scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Gradient of the mean softmax cross-entropy (the harness's own, so only the RNN is the student's)."""
+    shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
+    probs = shifted / shifted.sum(axis=1, keepdims=True)
+    probs[np.arange(len(labels)), labels] -= 1
+    return probs / len(labels)
+
+
+class _Adam:
+    def __init__(self, params: dict[str, np.ndarray], learning_rate: float) -> None:
+        self.params, self.lr, self.t = params, learning_rate, 0
+        self.m = {k: np.zeros_like(v) for k, v in params.items()}
+        self.v = {k: np.zeros_like(v) for k, v in params.items()}
+
+    def step(self, grads: dict[str, Any]) -> None:
+        self.t += 1
+        for name, grad in grads.items():
+            grad = np.asarray(grad, dtype=np.float64).reshape(self.params[name].shape)
+            self.m[name] = 0.9 * self.m[name] + 0.1 * grad
+            self.v[name] = 0.999 * self.v[name] + 0.001 * grad**2
+            m_hat = self.m[name] / (1 - 0.9**self.t)
+            v_hat = self.v[name] / (1 - 0.999**self.t)
+            self.params[name] = self.params[name] - self.lr * m_hat / (np.sqrt(v_hat) + 1e-8)

@@ -1,39 +1,67 @@
-"""Student skeletons are generated from the reference, and no solution survives in them."""
+"""Student files are generated from one source, and no solution survives in them."""
 from __future__ import annotations
 
+import json
+
+import nbformat
 import pytest
 
-from autograder.skeleton import RegionError, strip_solutions, write_skeletons
+from autograder.assign import SourceError, build_notebook, parse_source, write_student_files
+from autograder.skeleton import RegionError, strip_solutions
 from tests.conftest import ROOT
 
-
-def test_committed_skeletons_are_exactly_what_generation_gives(tmp_path):
-    """Does regenerating give byte-identical files to the committed student_template/?"""
-    for generated in write_skeletons(ROOT / "reference", tmp_path):
-        assert generated.read_bytes() == (ROOT / "student_template" / generated.name).read_bytes()
+ASSIGNMENTS = ["backprop", "rnn"]
 
 
-def test_no_marker_and_no_solution_line_survives():
-    """Is every line inside a solution region absent from the released skeletons?"""
-    for reference in sorted((ROOT / "reference").glob("*.py")):
-        skeleton = (ROOT / "student_template" / reference.name).read_text()
-        assert "SOLUTION" not in skeleton
-        inside, solution_lines = False, []
-        for line in reference.read_text().splitlines():
-            if "# END SOLUTION" in line:
-                inside = False
-            elif inside and line.strip():
-                solution_lines.append(line.strip())
-            elif "# BEGIN SOLUTION" in line:
-                inside = True
-        assert solution_lines
-        skeleton_lines = {line.strip() for line in skeleton.splitlines()}
-        assert not [line for line in solution_lines if line in skeleton_lines]
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_regenerating_gives_byte_identical_student_files(assignment, config, tmp_path):
+    """Does `autograder assign` reproduce the committed notebook, skeleton and checks file exactly?"""
+    for generated in write_student_files(assignment, config, tmp_path):
+        assert generated.read_bytes() == (ROOT / "student_template" / generated.name).read_bytes(), generated.name
 
 
-def test_each_stub_raises_with_its_task_id():
-    skeleton = (ROOT / "student_template" / "backprop.py").read_text()
-    assert 'raise NotImplementedError("linear_backward: ' in skeleton
+def _solution_lines(assignment: str) -> list[str]:
+    inside, lines = False, []
+    for line in (ROOT / "reference" / f"{assignment}.py").read_text().splitlines():
+        if "# END SOLUTION" in line:
+            inside = False
+        elif inside and line.strip():
+            lines.append(line.strip())
+        elif "# BEGIN SOLUTION" in line:
+            inside = True
+    return lines
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_no_marker_and_no_solution_line_survives(assignment):
+    """Is every line inside a solution region absent from every released file (notebook cells included)?"""
+    solution = _solution_lines(assignment)
+    assert solution
+    notebook = nbformat.read(ROOT / "student_template" / f"{assignment}.ipynb", as_version=4)
+    texts = {
+        "py": (ROOT / "student_template" / f"{assignment}.py").read_text(),
+        "ipynb": "\n".join(cell.source for cell in notebook.cells),
+        "json": json.dumps(json.loads((ROOT / "student_template" / f"{assignment}.checks.json").read_text())),
+    }
+    for kind, text in texts.items():
+        assert "SOLUTION" not in text, kind
+        released = {line.strip() for line in text.splitlines()}
+        assert not [line for line in solution if line in released], kind
+
+
+def test_each_task_cell_is_a_stub_raising_with_its_task_id():
+    notebook = nbformat.read(ROOT / "student_template" / "backprop.ipynb", as_version=4)
+    tasks = [cell for cell in notebook.cells if "task" in cell.metadata]
+    assert len(tasks) >= 12
+    for cell in tasks:
+        assert f'raise NotImplementedError("{cell.metadata["task"]}: ' in cell.source
+        assert '"""' in cell.source  # the docstring with the shapes stays
+
+
+def test_solution_notebook_fills_in_the_reference():
+    notebook = build_notebook("backprop", ROOT, solutions=True)
+    tasks = [cell for cell in notebook.cells if "task" in cell.metadata]
+    assert tasks and not any("NotImplementedError" in cell.source for cell in tasks)
 
 
 @pytest.mark.parametrize("source, problem", [
@@ -47,3 +75,10 @@ def test_malformed_regions_are_rejected(source, problem):
     """Are nested, unterminated or orphaned regions refused rather than half-stripped?"""
     with pytest.raises(RegionError, match=problem):
         strip_solutions(source)
+
+
+def test_notebook_source_is_parsed_into_cells_and_rejects_an_open_block():
+    cells = parse_source("# Title\n\n```python\nx = 1\n```\n\n<!-- task: f -->\nMore prose\n", "nb.md")
+    assert cells == [("markdown", "# Title"), ("code", "x = 1"), ("task", "f"), ("markdown", "More prose")]
+    with pytest.raises(SourceError, match="never closed"):
+        parse_source("```python\nx = 1\n", "nb.md")
