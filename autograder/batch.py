@@ -1,38 +1,124 @@
-"""Grade many submissions in parallel and write each result as soon as it is done."""
+"""Grade a class: find the submissions, grade them in parallel, resume where a previous run stopped.
+
+Each submission's results.json and then grade.json are written atomically as soon as it is graded, so a run
+killed at any moment loses nothing already graded. A rerun with the same --out skips every submission whose
+grade.json matches its current bytes and the current grader (code, grader.toml, reference), then rebuilds
+the class outputs from the records: the same inputs give the same gradebook, however the work was split.
+"""
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
-from autograder.config import GraderConfig
+from autograder.config import ConfigError, GraderConfig
+from autograder.discover import expand, student_of
+from autograder.gradebook import Graded, counted, summarize, write_canvas, write_gradebook, write_summary
 from autograder.grading import grade_submission, points_for
-from autograder.report_files import write_gradebook, write_result
+from autograder.report_files import make_record, write_record, write_result
 from autograder.results import SubmissionResult
+from autograder.submission import source_digest, submission_id
 from autograder.tasks import ASSIGNMENTS
 
+PACKAGE = Path(__file__).resolve().parent
 
-def grade_batch(submissions: list[Path], *, assignment: str, out_dir: Path, config: GraderConfig,
-                jobs: int | None = None, progress: Callable[[SubmissionResult], None] | None = None
-                ) -> list[SubmissionResult]:
-    """Grade every submission (each in its own worker), write DIR/<id>/results.json and DIR/gradebook.csv.
 
-    Threads suffice here: the student code runs in worker processes and the grader mostly waits on them.
-    """
-    points_for(config, ASSIGNMENTS[assignment])  # a bad grader.toml fails before any student code runs
+@dataclass
+class BatchReport:
+    """What a batch run did: every counted result, and how many were graded now or reused."""
+
+    results: list[SubmissionResult]
+    graded: int
+    reused: int
+    summary: dict[str, Any]
+
+
+Progress = Callable[[int, int, SubmissionResult], None]
+
+
+def grade_batch(paths: list[Path], *, assignment: str, out_dir: Path, config: GraderConfig,
+                jobs: int | None = None, force: bool = False, progress: Progress | None = None) -> BatchReport:
+    """Grade every submission under `paths` into `out_dir`; see the module docstring for resuming."""
+    spec = ASSIGNMENTS[assignment]
+    points_for(config, spec)  # a bad grader.toml fails before any student code runs
     out_dir = Path(out_dir)
+    submissions = expand([Path(p) for p in paths])
+    _refuse_clashing_ids(submissions)
+    fingerprint = grader_fingerprint(config, assignment)
+    records: dict[str, dict[str, Any]] = {}
+    todo = []
+    for path in submissions:
+        sid, digest = submission_id(path), source_digest(path)
+        record = _read_record(out_dir / sid / "grade.json")
+        if not force and record and record.get("source_sha256") == digest and record.get("fingerprint") == fingerprint:
+            records[sid] = record
+        else:
+            todo.append((path, sid, digest))
+    reused = len(records)
 
-    def one(path: Path) -> SubmissionResult:
+    def grade_one(path: Path, sid: str, digest: str) -> dict[str, Any]:
         started = time.monotonic()
         result = grade_submission(path, assignment, config)
-        write_result(out_dir, result, execution_time=time.monotonic() - started)
-        if progress is not None:
-            progress(result)
-        return result
+        elapsed = time.monotonic() - started
+        write_result(out_dir, result, execution_time=elapsed)
+        record = make_record(result, student=student_of(sid, config.batch.student_id), source_sha256=digest,
+                             fingerprint=fingerprint, modified=_modified(path), execution_time=elapsed)
+        write_record(out_dir, record)
+        return record
 
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
-        results = list(pool.map(one, submissions))
-    write_gradebook(out_dir, ASSIGNMENTS[assignment], results)
-    return results
+        futures = {pool.submit(grade_one, *item): item[1] for item in todo}
+        for done, future in enumerate(as_completed(futures), start=reused + 1):
+            record = future.result()
+            records[futures[future]] = record
+            if progress is not None:
+                progress(done, len(submissions), Graded.from_record(record).result)
+
+    graded = [Graded.from_record(records[submission_id(path)]) for path in submissions]
+    chosen, superseded = counted(graded, config.batch.duplicates)
+    write_gradebook(out_dir, spec, chosen)
+    write_canvas(out_dir, spec, chosen, config.batch)
+    summary = summarize(spec, chosen, superseded)
+    write_summary(out_dir, summary)
+    return BatchReport([g.result for g in chosen], graded=len(todo), reused=reused, summary=summary)
+
+
+def grader_fingerprint(config: GraderConfig, assignment: str) -> str:
+    """Changes whenever a regrade could give another result: grader code, settings, points or reference."""
+    digest = hashlib.sha256()
+    for source in sorted(PACKAGE.rglob("*.py")):
+        digest.update(source.relative_to(PACKAGE).as_posix().encode() + b"\0" + source.read_bytes())
+    settings = {"grading": asdict(config.grading), "tolerances": asdict(config.tolerances),
+                "limits": asdict(config.limits), "points": config.assignments[assignment].points}
+    digest.update(json.dumps(settings, sort_keys=True).encode())
+    digest.update(config.assignments[assignment].reference.read_bytes())
+    return digest.hexdigest()
+
+
+def _refuse_clashing_ids(submissions: list[Path]) -> None:
+    seen: dict[str, Path] = {}
+    for path in submissions:
+        sid = submission_id(path)
+        if sid in seen:
+            raise ConfigError(f"two submissions would share the id {sid!r}: {seen[sid]} and {path}; "
+                              "rename one or grade them into different --out folders")
+        seen[sid] = path
+
+
+def _read_record(path: Path) -> dict[str, Any] | None:
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None  # absent, or (never, thanks to atomic writes) damaged: grade again
+    return record if isinstance(record, dict) and "result" in record else None
+
+
+def _modified(path: Path) -> float:
+    if path.is_dir():
+        return max((p.stat().st_mtime for p in path.rglob("*") if p.is_file()), default=path.stat().st_mtime)
+    return path.stat().st_mtime

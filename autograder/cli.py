@@ -36,22 +36,28 @@ def main() -> None:
 @click.argument("submissions", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--assignment", "-a", required=True, type=click.Choice(sorted(ASSIGNMENTS)))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="folder for <id>/results.json and gradebook.csv")
+              help="folder for <id>/results.json, gradebook.csv, canvas.csv and summary.json")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="parallel graders (default: cores)")
+@click.option("--force", is_flag=True, help="grade again even what an earlier run already graded")
 @_config_option
-def grade(submissions: tuple[Path, ...], assignment: str, out_dir: Path, jobs: int | None,
+def grade(submissions: tuple[Path, ...], assignment: str, out_dir: Path, jobs: int | None, force: bool,
           config_path: Path | None) -> None:
-    """Grade SUBMISSIONS (.ipynb, .py, or folders holding one) and write results and the gradebook."""
+    """Grade SUBMISSIONS: notebooks, .py files, folders holding one, or folders of them."""
     from autograder.batch import grade_batch
+    from autograder.progress import ProgressBar
 
     config = _resolve_config(config_path)
+    bar = ProgressBar(sys.stderr)
     try:
-        results = grade_batch(list(submissions), assignment=assignment, out_dir=out_dir, config=config, jobs=jobs,
-                              progress=lambda r: click.echo(f"{r.id}: {r.score:g} / {r.max_score:g}"
-                                                            + (f"  ({r.error})" if r.error else "")))
+        report = grade_batch(list(submissions), assignment=assignment, out_dir=out_dir, config=config, jobs=jobs,
+                             force=force, progress=bar.update)
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"graded {len(results)} submission(s); gradebook: {out_dir / 'gradebook.csv'}")
+    bar.close()
+    summary = report.summary
+    click.echo(f"{summary['students']} students ({report.graded} graded now, {report.reused} already graded, "
+               f"{summary['not_graded']} not gradable); mean {summary['score']['mean']} / "
+               f"{summary['score']['max']}; gradebook: {out_dir / 'gradebook.csv'}")
 
 
 @main.command()

@@ -72,6 +72,36 @@ class LimitSettings:
                       processes=self.processes)
 
 
+def _regex_with_id(value: Any) -> str | None:
+    import re
+
+    try:
+        compiled = re.compile(value) if isinstance(value, str) else None
+    except re.error as exc:
+        return f"is not a regular expression ({exc})"
+    if compiled is None or "id" not in compiled.groupindex:
+        return "must be a regular expression with a (?P<id>...) group"
+    return None
+
+
+def _one_of(*choices: str) -> Callable[[Any], str | None]:
+    return lambda value: None if value in choices else f"must be one of {', '.join(choices)}"
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    """[batch]: how a folder of submissions becomes a gradebook."""
+
+    student_id: str = _setting("(?P<id>.+)", "regular expression on a submission's file stem; its `id` group is "
+                               "the student id (e.g. '(?P<id>[a-z0-9]+)_' for 'jdoe7_hw2.ipynb')", _regex_with_id)
+    duplicates: str = _setting("latest", "which submission counts when a student has several: 'latest' (newest "
+                               "file, then last name) or 'best' (highest score)", _one_of("latest", "best"))
+    canvas_id_column: str = _setting("SIS User ID", "Canvas gradebook column that holds the student id",
+                                     _one_of("ID", "SIS User ID", "SIS Login ID"))
+    canvas_assignment: str = _setting("", "Canvas column title of the assignment (default: the assignment "
+                                      "name)", lambda v: None if isinstance(v, str) else "must be a string")
+
+
 @dataclass(frozen=True)
 class AssignmentSettings:
     """[assignments.NAME]: where its reference lives and the points of every check of every task."""
@@ -87,6 +117,7 @@ class GraderConfig:
     limits: LimitSettings
     assignments: dict[str, AssignmentSettings]
     root: Path
+    batch: BatchSettings = BatchSettings()
 
 
 def load_config(path: Path | str) -> GraderConfig:
@@ -96,7 +127,7 @@ def load_config(path: Path | str) -> GraderConfig:
         data = tomllib.loads(path.read_text())
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: {exc}") from None
-    _reject_unknown(data, {"grading", "tolerances", "limits", "assignments"}, "")
+    _reject_unknown(data, {"grading", "tolerances", "limits", "batch", "assignments"}, "")
     assignments = {}
     for name, table in _table(data, "assignments").items():
         assignments[name] = _assignment(name, table, path.parent)
@@ -104,6 +135,7 @@ def load_config(path: Path | str) -> GraderConfig:
         grading=_section(GradingSettings, data, "grading"),
         tolerances=_section(Tolerances, data, "tolerances"),
         limits=_section(LimitSettings, data, "limits"),
+        batch=_section(BatchSettings, data, "batch"),
         assignments=assignments,
         root=path.parent,
     )
@@ -112,7 +144,8 @@ def load_config(path: Path | str) -> GraderConfig:
 def describe_schema() -> str:
     """Every settable key with its default and meaning, for `autograder config --help`-style output."""
     lines = []
-    for section, cls in (("grading", GradingSettings), ("tolerances", Tolerances), ("limits", LimitSettings)):
+    for section, cls in (("grading", GradingSettings), ("tolerances", Tolerances), ("limits", LimitSettings),
+                         ("batch", BatchSettings)):
         lines.append(f"[{section}]")
         for f in fields(cls):
             lines.append(f"{f.name} = {f.default!r}  # {f.metadata['doc']}")

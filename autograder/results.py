@@ -70,3 +70,23 @@ class SubmissionResult:
             else:
                 summary[task] = Outcome.PARTIAL
         return summary
+
+
+def result_to_dict(result: SubmissionResult) -> dict:
+    """Plain data for grade.json; `result_from_dict` gives the same result back."""
+    return {
+        "id": result.id,
+        "assignment": result.assignment,
+        "error": result.error,
+        "isolation": result.isolation,
+        "notes": list(result.notes),
+        "checks": [{"task": c.task, "check": c.check, "score": c.score, "max_score": c.max_score,
+                    "outcome": c.outcome.value, "feedback": c.feedback} for c in result.checks],
+    }
+
+
+def result_from_dict(data: dict) -> SubmissionResult:
+    checks = [CheckResult(c["task"], c["check"], float(c["score"]), float(c["max_score"]), Outcome(c["outcome"]),
+                          c["feedback"]) for c in data["checks"]]
+    return SubmissionResult(id=data["id"], assignment=data["assignment"], checks=checks, notes=list(data["notes"]),
+                            error=data["error"], isolation=data["isolation"])

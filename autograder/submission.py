@@ -1,6 +1,7 @@
 """Read a submission (a notebook, a .py file, or a folder holding one) into its code cells, without running it."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -8,6 +9,7 @@ import nbformat
 
 MAX_SOURCE_BYTES = 5 * 1024 * 1024
 IGNORED_PARTS = {".ipynb_checkpoints", "__pycache__", ".git"}
+SOURCE_SUFFIXES = (".ipynb", ".py")
 
 
 class SubmissionError(ValueError):
@@ -34,6 +36,19 @@ def submission_id(path: Path) -> str:
     return path.name if path.is_dir() else path.stem
 
 
+def source_digest(path: Path) -> str:
+    """sha256 of a submission's bytes (a folder: of every file in it, by relative path), to notice changes."""
+    digest = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for file in files:
+        digest.update(str(file.relative_to(path) if path.is_dir() else file.name).encode() + b"\0")
+        try:
+            digest.update(file.read_bytes())
+        except OSError:
+            digest.update(b"<unreadable>")
+    return digest.hexdigest()
+
+
 def load_submission(path: Path | str) -> Submission:
     """Code cells of a .ipynb (any nbformat version nbformat can upgrade), a .py, or a folder with one of them."""
     path = Path(path)
@@ -54,7 +69,7 @@ def load_submission(path: Path | str) -> Submission:
 
 
 def _find_source(folder: Path) -> Path:
-    candidates = [p for p in sorted(folder.rglob("*")) if p.is_file() and p.suffix in (".ipynb", ".py")
+    candidates = [p for p in sorted(folder.rglob("*")) if p.is_file() and p.suffix in SOURCE_SUFFIXES
                   and not IGNORED_PARTS.intersection(p.relative_to(folder).parts)]
     notebooks = [p for p in candidates if p.suffix == ".ipynb"]
     chosen = notebooks or candidates

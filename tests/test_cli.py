@@ -45,7 +45,8 @@ def test_results_json_follows_the_gradescope_schema(graded):
 
 def test_gradebook_has_a_row_per_submission_and_a_column_per_task(graded):
     rows = list(csv.DictReader((graded / "gradebook.csv").open()))
-    assert list(rows[0]) == ["id"] + [task.name for task in ASSIGNMENTS["backprop"].tasks] + ["total", "max"]
+    assert list(rows[0]) == (["id"] + [task.name for task in ASSIGNMENTS["backprop"].tasks]
+                             + ["total", "max", "percent", "status"])
     assert list(rows[0])[1:7] == ["linear_forward", "linear_backward", "relu_forward", "relu_backward",
                                   "softmax_loss", "count_params"]
     by_id = {row["id"]: row for row in rows}

@@ -1,0 +1,173 @@
+"""Class-level outputs built from the per-submission records: gradebook.csv, canvas.csv and summary.json.
+
+Everything here is computed from grade.json records alone, sorted by id, so a serial run, a parallel run
+and a resumed run give the same bytes.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from autograder.config import BatchSettings
+from autograder.report_files import number, write_atomic
+from autograder.results import Outcome, SubmissionResult, result_from_dict
+from autograder.tasks import Assignment
+
+CANVAS_ID_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
+
+
+@dataclass(frozen=True)
+class Graded:
+    """One graded submission and whose it is."""
+
+    student: str
+    result: SubmissionResult
+    modified: float
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> "Graded":
+        return cls(record["student"], result_from_dict(record["result"]), float(record["modified"]))
+
+
+def counted(graded: list[Graded], rule: str) -> tuple[list[Graded], list[Graded]]:
+    """One submission per student by the rule ('latest' or 'best'); returns (counted, superseded)."""
+    by_student: dict[str, list[Graded]] = {}
+    for item in graded:
+        by_student.setdefault(item.student, []).append(item)
+    chosen, superseded = [], []
+    for student in sorted(by_student):
+        items = by_student[student]
+        if rule == "best":
+            key = lambda g: (g.result.error is None, g.result.score, g.modified, g.result.id)  # noqa: E731
+        else:
+            key = lambda g: (g.modified, g.result.id)  # noqa: E731
+        best = max(items, key=key)
+        chosen.append(best)
+        superseded.extend(sorted((g for g in items if g is not best), key=lambda g: g.result.id))
+    return chosen, superseded
+
+
+def status(result: SubmissionResult) -> str:
+    return f"not graded: {result.error}" if result.error else "graded"
+
+
+def write_gradebook(out_dir: Path, assignment: Assignment, chosen: list[Graded]) -> Path:
+    """gradebook.csv: id, one column per task (points), total, max, percent, status; one row per student."""
+    columns = ["id"] + [task.name for task in assignment.tasks] + ["total", "max", "percent", "status"]
+    rows = []
+    for item in chosen:
+        result = item.result
+        scores = result.task_scores()
+        row: dict[str, Any] = {"id": item.student}
+        row.update({task.name: number(scores.get(task.name, 0.0)) for task in assignment.tasks})
+        percent = 100 * result.score / result.max_score if result.max_score else 0.0
+        row.update(total=number(result.score), max=number(result.max_score), percent=number(round(percent, 2)),
+                   status=status(result))
+        rows.append(row)
+    return _write_csv(Path(out_dir) / "gradebook.csv", columns, rows)
+
+
+def write_canvas(out_dir: Path, assignment: Assignment, chosen: list[Graded], settings: BatchSettings) -> Path:
+    """canvas.csv in Canvas's gradebook-import layout, the student id in the configured id column."""
+    title = settings.canvas_assignment or assignment.name
+    columns = list(CANVAS_ID_COLUMNS) + [title]
+    rows = []
+    for item in chosen:
+        row = {column: "" for column in columns}
+        row[settings.canvas_id_column] = item.student
+        row[title] = number(item.result.score)
+        rows.append(row)
+    return _write_csv(Path(out_dir) / "canvas.csv", columns, rows)
+
+
+def summarize(assignment: Assignment, chosen: list[Graded], superseded: list[Graded]) -> dict[str, Any]:
+    """Counts, mean and median per task, and what went wrong how often: deterministic, no timings."""
+    results = [item.result for item in chosen]
+    graded = [r for r in results if r.error is None]
+    tasks = {}
+    for task in assignment.tasks:
+        scores = [r.task_scores().get(task.name, 0.0) for r in graded]
+        maximum = sum(c.max_score for c in (graded[0].checks if graded else []) if c.task == task.name)
+        outcomes = [r.task_outcomes().get(task.name) for r in graded]
+        tasks[task.name] = {
+            "max": number(maximum),
+            "mean": number(round(statistics.fmean(scores), 4)) if scores else None,
+            "median": number(statistics.median(scores)) if scores else None,
+            "full_marks": outcomes.count(Outcome.PASSED),
+            "not_attempted": outcomes.count(Outcome.NOT_ATTEMPTED),
+        }
+    failing_checks: dict[str, int] = {}
+    runtime: dict[str, int] = {}
+    for result in graded:
+        for check in result.checks:
+            if check.score < check.max_score and check.outcome is not Outcome.NOT_ATTEMPTED:
+                failing_checks[check.name] = failing_checks.get(check.name, 0) + 1
+        for kind in sorted({kind for c in result.checks if (kind := runtime_failure(c.feedback))}):
+            runtime[kind] = runtime.get(kind, 0) + 1
+    not_graded: dict[str, int] = {}
+    for result in results:
+        if result.error:
+            kind = error_kind(result.error)
+            not_graded[kind] = not_graded.get(kind, 0) + 1
+    totals = [r.score for r in graded]
+    return {
+        "assignment": assignment.name,
+        "students": len(chosen),
+        "submissions": len(chosen) + len(superseded),
+        "graded": len(graded),
+        "not_graded": len(results) - len(graded),
+        "superseded": [item.result.id for item in superseded],
+        "score": {
+            "max": number(graded[0].max_score) if graded else None,
+            "mean": number(round(statistics.fmean(totals), 4)) if totals else None,
+            "median": number(statistics.median(totals)) if totals else None,
+        },
+        "tasks": tasks,
+        "failures": {
+            "not_graded": dict(sorted(not_graded.items())),
+            "runtime": dict(sorted(runtime.items())),
+            "checks": dict(sorted(failing_checks.items(), key=lambda kv: (-kv[1], kv[0]))),
+        },
+    }
+
+
+def write_summary(out_dir: Path, summary: dict[str, Any]) -> Path:
+    path = Path(out_dir) / "summary.json"
+    write_atomic(path, json.dumps(summary, indent=2) + "\n")
+    return path
+
+
+def runtime_failure(feedback: str) -> str | None:
+    """How student code failed to run, read from a check's feedback: timeout, memory or crash."""
+    if "timed out" in feedback:
+        return "timeout"
+    if "MemoryError" in feedback or "memory" in feedback:
+        return "memory"
+    if "crashed" in feedback or "the worker died" in feedback or "worker exited" in feedback:
+        return "crash"
+    return None
+
+
+def error_kind(error: str) -> str:
+    """A submission that could not be graded, by kind (the file name left out so that kinds can be counted)."""
+    for phrase, kind in (("is empty", "empty file"), ("not a readable notebook", "not a readable notebook"),
+                         ("binary", "binary file"), ("not UTF-8", "not UTF-8 text"),
+                         ("neither a notebook", "not a notebook or .py"), ("must hold exactly one", "folder"),
+                         ("bytes, more than", "too large"), ("cannot read", "unreadable")):
+        if phrase in error:
+            return kind
+    return "other"
+
+
+def _write_csv(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> Path:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    write_atomic(path, buffer.getvalue())
+    return path
