@@ -1,0 +1,153 @@
+"""Batch grading: parallel equals serial, a killed run resumes to the same gradebook, no student affects another."""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder.batch import grade_batch
+from autograder.config import load_config
+from tests.conftest import MUTANTS, ROOT, reference_source, write_submission
+
+
+def _class_folder(folder: Path, count: int) -> Path:
+    """A realistic class: correct notebooks, buggy ones, a skeleton and a few unreadable files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    reference = reference_source("backprop")
+    mutants = sorted((MUTANTS / "backprop").glob("*__*.py"))
+    for i in range(count):
+        source = reference if i % 3 == 0 else reference + "\n\n" + mutants[i % len(mutants)].read_text()
+        write_submission(folder, f"student{i:03d}", source, notebook=i % 2 == 0)
+    (folder / "zz_skeleton.py").write_text((ROOT / "student_template" / "backprop.py").read_text())
+    (folder / "zz_empty.ipynb").write_text("")
+    (folder / "zz_notes.txt").write_text("not a submission")
+    return folder
+
+
+def _read(path: Path) -> str:
+    return path.read_text()
+
+
+@pytest.fixture(scope="module")
+def klass(tmp_path_factory) -> Path:
+    return _class_folder(tmp_path_factory.mktemp("class") / "submissions", 10)
+
+
+def test_parallel_and_serial_runs_give_identical_outputs(klass, config, tmp_path):
+    """Do 1 and 2 workers produce byte-identical gradebook, canvas and summary files?"""
+    serial = grade_batch([klass], assignment="backprop", out_dir=tmp_path / "serial", config=config, jobs=1)
+    parallel = grade_batch([klass], assignment="backprop", out_dir=tmp_path / "parallel", config=config, jobs=2)
+    assert serial.graded == parallel.graded == 13
+    for name in ("gradebook.csv", "canvas.csv", "summary.json"):
+        assert _read(tmp_path / "serial" / name) == _read(tmp_path / "parallel" / name), name
+    rows = {row["id"]: row for row in csv.DictReader((tmp_path / "serial" / "gradebook.csv").open())}
+    assert rows["student000"]["percent"] == "100" and rows["student000"]["status"] == "graded"
+    assert rows["zz_notes"]["status"].startswith("not graded: ") and "neither a notebook" in rows["zz_notes"]["status"]
+    assert "is empty" in rows["zz_empty"]["status"]
+    summary = json.loads(_read(tmp_path / "serial" / "summary.json"))
+    assert summary["not_graded"] == 2 and summary["failures"]["not_graded"] == {"empty file": 1,
+                                                                                 "not a notebook or .py": 1}
+    assert summary["tasks"]["linear_forward"]["not_attempted"] == 1  # the skeleton
+
+
+def test_rerun_skips_graded_work_unless_forced_or_changed(klass, config, tmp_path):
+    """Does a second run reuse every record, regrade a changed submission, and regrade all with force?"""
+    out = tmp_path / "out"
+    first = grade_batch([klass], assignment="backprop", out_dir=out, config=config, jobs=2)
+    again = grade_batch([klass], assignment="backprop", out_dir=out, config=config, jobs=2)
+    assert (again.graded, again.reused) == (0, first.graded)
+    changed = klass / "student001.py"
+    original = changed.read_text()
+    try:
+        changed.write_text(reference_source("backprop"))
+        after_change = grade_batch([klass], assignment="backprop", out_dir=out, config=config, jobs=2)
+        assert after_change.graded == 1
+    finally:
+        changed.write_text(original)
+    forced = grade_batch([klass], assignment="backprop", out_dir=out, config=config, jobs=2, force=True)
+    assert forced.graded == first.graded
+
+
+def test_killed_run_resumes_to_the_same_gradebook(tmp_path):
+    """After kill -9 in the middle of a run, does rerunning end with the gradebook of an uninterrupted run?"""
+    klass = _class_folder(tmp_path / "submissions", 12)
+    command = [sys.executable, "-m", "autograder.cli", "grade", str(klass), "-a", "backprop", "-j", "1"]
+    complete = subprocess.run(command + ["--out", str(tmp_path / "complete")], cwd=ROOT, capture_output=True,
+                              timeout=300)
+    assert complete.returncode == 0, complete.stderr
+    out = tmp_path / "killed"
+    process = subprocess.Popen(command + ["--out", str(out)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while len(list(out.glob("*/grade.json"))) < 4 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    done_before = len(list(out.glob("*/grade.json")))
+    assert 4 <= done_before < 15, "the run should have been killed part-way"
+    assert not (out / "gradebook.csv").exists()
+    resumed = subprocess.run(command + ["--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert re.search(rf"(\d+) graded now, {done_before} already graded", resumed.stdout), resumed.stdout
+    for name in ("gradebook.csv", "canvas.csv", "summary.json"):
+        assert _read(out / name) == _read(tmp_path / "complete" / name), name
+
+
+def test_no_state_leaks_from_one_student_to_the_next(config, tmp_path):
+    """Graded first on the same worker slot, can a submission that patches numpy, sets globals and leaves
+    files behind change the grade of the honest submission after it?"""
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    hostile = reference_source("backprop") + '''
+import builtins, os, numpy
+builtins.linear_forward = lambda x, W, b: (numpy.zeros((1, 1)), None)
+numpy.dot = lambda *args, **kwargs: 0.0
+numpy.matmul = lambda *args, **kwargs: 0.0
+_ = [open(name, "w").write("left behind") for name in ("reference.py", "/tmp/leftover", "backprop.py")]
+os.environ["OPENBLAS_NUM_THREADS"] = "64"
+def relu_forward(x):
+    return numpy.maximum(x, 0), x
+'''
+    write_submission(folder, "a_hostile", hostile)
+    write_submission(folder, "b_honest", reference_source("backprop"), notebook=True)
+    report = grade_batch([folder], assignment="backprop", out_dir=tmp_path / "out", config=config, jobs=1)
+    honest = next(r for r in report.results if r.id == "b_honest")
+    assert honest.score == honest.max_score
+    assert not Path("/tmp/leftover").exists()
+
+
+def test_student_ids_and_the_rule_for_several_submissions(tmp_path):
+    """Do two files of one student count once, by the configured pattern and rule (latest, then best)?"""
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    buggy = reference_source("backprop") + "\n\n" + (MUTANTS / "backprop" / "softmax_loss__sign-flip.py").read_text()
+    write_submission(folder, "jdoe_attempt1", reference_source("backprop"))
+    write_submission(folder, "jdoe_attempt2", buggy)
+    write_submission(folder, "asmith_attempt1", reference_source("backprop"))
+    os.utime(folder / "jdoe_attempt1.py", (1_700_000_000, 1_700_000_000))
+    os.utime(folder / "jdoe_attempt2.py", (1_700_000_100, 1_700_000_100))
+    text = (ROOT / "grader.toml").read_text().replace('reference = "reference/', f'reference = "{ROOT}/reference/')
+    for rule, expected_total in (("latest", None), ("best", "39")):
+        config_path = tmp_path / f"{rule}.toml"
+        config_path.write_text(text.replace('student_id = "(?P<id>.+)"', 'student_id = "(?P<id>[a-z]+)_"')
+                               .replace('duplicates = "latest"', f'duplicates = "{rule}"')
+                               .replace('canvas_id_column = "SIS User ID"', 'canvas_id_column = "SIS Login ID"'))
+        out = tmp_path / rule
+        report = grade_batch([folder], assignment="backprop", out_dir=out, config=load_config(config_path), jobs=2)
+        rows = {row["id"]: row for row in csv.DictReader((out / "gradebook.csv").open())}
+        assert sorted(rows) == ["asmith", "jdoe"]
+        if rule == "latest":
+            assert float(rows["jdoe"]["softmax_loss"]) < 9  # attempt2, the newer file, has the sign bug
+            assert report.summary["superseded"] == ["jdoe_attempt1"]
+        else:
+            assert rows["jdoe"]["total"] == expected_total
+        canvas = list(csv.DictReader((out / "canvas.csv").open()))
+        assert [row["SIS Login ID"] for row in canvas] == ["asmith", "jdoe"]
