@@ -1,6 +1,7 @@
 """The grader's side of a worker: start it, talk to it with deadlines, and end it with everything it started."""
 from __future__ import annotations
 
+import atexit
 import os
 import select
 import shutil
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ import numpy as np
 
 from autograder import wire
 from autograder.isolation import Limits, worker_uid
+from autograder.zygote import Zygote
 
 PACKAGE_PARENT = Path(__file__).resolve().parent.parent
 GRACE_SECONDS = 1.0
@@ -40,6 +43,29 @@ def visible_paths() -> list[str]:
     return sorted(p for p in paths if p and os.path.exists(p))
 
 
+def worker_env() -> dict[str, str]:
+    """A clean environment: one BLAS thread (workers run side by side), no display for plotting."""
+    env = {k: os.environ[k] for k in PASSED_ENV if k in os.environ}
+    env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", MPLBACKEND="Agg")
+    return env
+
+
+_zygote: Zygote | None = None
+_zygote_lock = threading.Lock()
+
+
+def shared_zygote() -> Zygote | None:
+    """The process-wide zygote, started on first use (None when AUTOGRADER_ZYGOTE=0 asks for fresh processes)."""
+    global _zygote
+    if os.environ.get("AUTOGRADER_ZYGOTE", "1") == "0":
+        return None
+    with _zygote_lock:
+        if _zygote is None or not _zygote.alive():
+            _zygote = Zygote(worker_env(), str(PACKAGE_PARENT))
+            atexit.register(_zygote.close)
+        return _zygote
+
+
 class Worker:
     """One worker process running one submission's code. Not thread-safe; one grader thread per worker."""
 
@@ -48,15 +74,25 @@ class Worker:
         self.scratch = tempfile.mkdtemp(prefix="autograder-worker-")
         os.chmod(self.scratch, 0o755)
         self.log_path = Path(self.scratch) / "output.log"
-        env = {k: os.environ[k] for k in PASSED_ENV if k in os.environ}
-        env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", MPLBACKEND="Agg")
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-E", "-s", "-m", "autograder.worker"],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
-                cwd=PACKAGE_PARENT, env=env, start_new_session=True,
-            )
+        request_read, self.request_fd = os.pipe()
+        self.reply_fd, reply_write = os.pipe()
+        log_fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        self.zygote = shared_zygote()
+        self.popen: subprocess.Popen | None = None
+        try:
+            if self.zygote is not None:
+                self.pid = self.zygote.spawn(request_read, reply_write, log_fd)
+            else:
+                self.popen = subprocess.Popen(
+                    [sys.executable, "-E", "-s", "-m", "autograder.worker"], stdin=request_read,
+                    stdout=reply_write, stderr=log_fd, cwd=PACKAGE_PARENT, env=worker_env(),
+                    start_new_session=True)
+                self.pid = self.popen.pid
+        finally:
+            for fd in (request_read, reply_write, log_fd):
+                os.close(fd)
         self.isolation = "none"
+        self.ended = False
         try:
             self._send({"limits": limits.to_dict(), "scratch": self.scratch, "visible": visible_paths()})
             hello = self._receive(time.monotonic() + START_TIMEOUT)
@@ -82,27 +118,43 @@ class Worker:
     def close(self) -> None:
         """End the worker and every process it started, then remove its scratch folder."""
         self._kill()  # nothing in a worker is worth a graceful exit: its results are already here
-        for stream in (self.process.stdin, self.process.stdout):
+        for fd in (self.request_fd, self.reply_fd):
             try:
-                stream.close()
+                os.close(fd)
             except OSError:
                 pass
+        self.request_fd = self.reply_fd = -1
         shutil.rmtree(self.scratch, ignore_errors=True)
 
     def _kill(self) -> None:
+        if self.ended:
+            return
+        self.ended = True
         try:
-            os.killpg(self.process.pid, signal.SIGKILL)
+            os.killpg(self.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-        self.process.wait()
+        self._exit_status()
         if os.geteuid() == 0:
-            _kill_uid(worker_uid(self.process.pid))
+            _kill_uid(worker_uid(self.pid))
+
+    def _exit_status(self) -> int | None:
+        if self.popen is not None:
+            try:
+                return self.popen.wait(timeout=1.0)
+            except subprocess.TimeoutExpired:
+                return None
+        try:
+            return self.zygote.exit_status(self.pid)
+        except OSError:
+            return None
 
     def _send(self, message: Any) -> None:
+        view = memoryview(wire.dumps(message))
         try:
-            self.process.stdin.write(wire.dumps(message))
-            self.process.stdin.flush()
-        except (BrokenPipeError, OSError, ValueError):
+            while view:
+                view = view[os.write(self.request_fd, view):]
+        except OSError:
             raise self._lost("the worker process ended") from None
 
     def _receive(self, deadline: float) -> dict:
@@ -119,13 +171,12 @@ class Worker:
         return reply
 
     def _read(self, n: int, deadline: float) -> bytes:
-        fd = self.process.stdout.fileno()
         chunks, remaining = [], n
         while remaining:
             left = deadline - time.monotonic()
-            if left <= 0 or not select.select([fd], [], [], left)[0]:
+            if left <= 0 or not select.select([self.reply_fd], [], [], left)[0]:
                 raise self._lost("timed out")
-            chunk = os.read(fd, min(remaining, 1 << 20))
+            chunk = os.read(self.reply_fd, min(remaining, 1 << 20))
             if not chunk:
                 raise self._lost(self._death_reason())
             chunks.append(chunk)
@@ -133,9 +184,9 @@ class Worker:
         return b"".join(chunks)
 
     def _death_reason(self) -> str:
-        try:
-            code = self.process.wait(timeout=1.0)
-        except subprocess.TimeoutExpired:
+        code = self._exit_status()
+        self.ended = code is not None
+        if code is None:
             return "the worker closed its channel"
         if code < 0:
             name = signal.Signals(-code).name

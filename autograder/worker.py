@@ -203,18 +203,38 @@ def serve(channel: Channel, session: Session) -> None:
             channel.send({"ok": False, "error": {"type": "WireError", "message": "result could not be sent"}})
 
 
-def main() -> None:
-    # The grader's pipes move to private descriptors; fd 0 becomes /dev/null, fd 1 joins fd 2 (the log).
-    channel = Channel(os.dup(0), os.dup(1))
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    os.dup2(2, 1)
+def run_worker(channel: Channel) -> None:
+    """Receive the limits, confine this process, then answer requests until told to stop."""
     setup = channel.receive()
     limits = Limits(**setup["limits"])
     level = confine(limits, setup["scratch"], setup["visible"])
     sys.stdout = sys.stderr = CappedOutput(1, limits.file_kb * 1024 // 2)
     channel.send({"ok": True, "isolation": level, "pid": os.getpid()})
     serve(channel, Session())
+
+
+def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--zygote":
+        from autograder.zygote import serve_zygote
+
+        serve_zygote(int(sys.argv[2]), start_worker)
+        return
+    # The grader's pipes move to private descriptors; fd 0 becomes /dev/null, fd 1 joins fd 2 (the log).
+    channel = Channel(os.dup(0), os.dup(1))
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(2, 1)
+    run_worker(channel)
+
+
+def start_worker(request_fd: int, reply_fd: int, log_fd: int) -> None:
+    """The body of a worker forked by the zygote: its pipes arrive as descriptors, its output goes to the log."""
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
+    os.close(log_fd)
+    run_worker(Channel(request_fd, reply_fd))
 
 
 if __name__ == "__main__":
