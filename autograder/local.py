@@ -113,6 +113,24 @@ class LocalRunner:
             outputs.append(np.asarray(result if pick is None else result[pick], dtype=np.float64))
         return np.stack(outputs)
 
+    def chain(self, calls: list[tuple[str, list[Any]]], send: list[tuple[int, tuple[int, ...]]]) -> dict[int, Any]:
+        results: list[Any] = []
+        for fn, args in calls:
+            real = [self.objects[a.id] if isinstance(a, wire.Handle) else a for a in args]
+            results.append(self._invoke(fn, [_follow_ref(a, results) for a in real]))
+        replies = {}
+        for index, keep in send:
+            result = results[index]
+            if keep and isinstance(result, (tuple, list)) and len(result) > max(keep):
+                parts = list(result)
+                for position in keep:
+                    handle = wire.Handle(len(self.objects) + 1, type(parts[position]).__name__)
+                    self.objects[handle.id] = parts[position]
+                    parts[position] = handle
+                result = tuple(parts)
+            replies[index] = _plain(result)
+        return replies
+
     def drop(self, handles: list[wire.Handle]) -> None:
         for handle in handles:
             self.objects.pop(handle.id, None)
@@ -123,7 +141,14 @@ class LocalRunner:
         except Exception as exc:
             frames = traceback.extract_tb(exc.__traceback__)[1:]
             where = f"line {frames[-1].lineno} of {frames[-1].name}" if frames else ""
-            raise StudentError(type(exc).__name__, str(exc), where, "".join(traceback.format_list(frames[-4:])))
+            raise StudentError(type(exc).__name__, str(exc), where, "".join(traceback.format_list(frames[-4:])),
+                               fn=fn)
+
+
+def _follow_ref(value: Any, results: list[Any]) -> Any:
+    if isinstance(value, wire.Ref):
+        return results[value.call] if value.part is None else results[value.call][value.part]
+    return value
 
 
 def _plain(value: Any) -> Any:

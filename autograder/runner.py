@@ -28,6 +28,7 @@ class StudentError(Exception):
     message: str
     where: str = ""
     traceback: str = ""
+    fn: str = ""  # in a chain of calls: the function that raised
 
     @property
     def not_implemented(self) -> bool:
@@ -104,6 +105,20 @@ class StudentRunner:
             raise self._malformed("outputs of the wrong shape")
         return outputs
 
+    def chain(self, calls: list[tuple[str, list[Any]]], send: list[tuple[int, tuple[int, ...]]]) -> dict[int, Any]:
+        """Dependent calls in one round trip (see worker.Session.chain); the results of the calls in `send`,
+        with the positions given there kept in the worker as handles."""
+        message = {"op": "chain", "calls": [{"fn": fn, "args": [wire.encode(a) for a in args]} for fn, args in calls],
+                   "send": [[index, list(keep)] for index, keep in send]}
+        reply = self._request(message, self.settings.call_timeout * max(1, len(calls)))
+        results = reply.get("results")
+        if not isinstance(results, dict):
+            raise self._malformed("a chain reply without results")
+        try:
+            return {int(index): wire.decode(value) for index, value in results.items()}
+        except (ValueError, wire.WireError) as exc:
+            raise self._malformed(str(exc)) from None
+
     def drop(self, handles: list[wire.Handle]) -> None:
         if handles and self.worker is not None:
             try:
@@ -116,9 +131,10 @@ class StudentRunner:
 
     def _request(self, message: dict, timeout: float) -> dict:
         fn = message.get("fn")
-        if fn in self.given_up:
-            kind, reason = self.given_up[fn]
-            raise kind(reason)
+        for name in [fn] + [call["fn"] for call in message.get("calls", [])]:
+            if name in self.given_up:  # a chain through a function that hung or crashed before fails at once
+                kind, reason = self.given_up[name]
+                raise kind(f"{name}: {reason}" if name != fn else reason)
         try:
             return self._send(message, timeout)
         except (StudentTimeout, StudentCrash) as failure:
@@ -144,7 +160,8 @@ class StudentRunner:
         error = reply.get("error")
         if not isinstance(error, dict):
             raise self._malformed("a reply that is neither a result nor an error")
-        raise StudentError(**{k: str(error.get(k, ""))[:2000] for k in ("type", "message", "where", "traceback")})
+        raise StudentError(**{k: str(error.get(k, ""))[:2000] for k in ("type", "message", "where", "traceback",
+                                                                          "fn")})
 
     def _malformed(self, what: str) -> StudentCrash:
         """A reply that breaks the protocol: the worker is replaced, since its pipe can no longer be trusted

@@ -6,13 +6,50 @@ generated from a seed or read from files shipped in the repository: nothing is d
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import numpy as np
 
-Layers = Mapping[str, Callable[..., Any]]
+from autograder.wire import Ref
+
 REVIEWS = Path(__file__).resolve().parent / "data" / "reviews.tsv"
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call of a student's function; an argument may be a `Ref` to an earlier call's result."""
+
+    fn: str
+    args: tuple
+
+
+# run(calls, send) -> {index: result} for each (index, keep) in send; `keep` positions may come back as handles.
+Executor = Callable[[list[Call], list[tuple[int, tuple[int, ...]]]], dict[int, Any]]
+
+
+def local_executor(functions: Mapping[str, Callable[..., Any]]) -> Executor:
+    """Run chains of calls on plain functions, in this process (a student's notebook)."""
+
+    def run(calls: list[Call], send: list[tuple[int, tuple[int, ...]]]) -> dict[int, Any]:
+        results: list[Any] = []
+        for call in calls:
+            args = [_follow(a, results) for a in call.args]
+            results.append(functions[call.fn](*args))
+        return {index: results[index] for index, _ in send}
+
+    return run
+
+
+def _follow(value: Any, results: list[Any]) -> Any:
+    if isinstance(value, Ref):
+        return results[value.call] if value.part is None else results[value.call][value.part]
+    return value
+
+
+def _executor(layers: Mapping[str, Callable[..., Any]] | Executor) -> Executor:
+    return layers if callable(layers) and not isinstance(layers, Mapping) else local_executor(layers)
 
 
 def rings_dataset(seed: int, n: int = 200) -> tuple[np.ndarray, np.ndarray]:
@@ -25,9 +62,14 @@ def rings_dataset(seed: int, n: int = 200) -> tuple[np.ndarray, np.ndarray]:
     return points, labels.astype(np.int64)
 
 
-def train_two_layer_net(layers: Layers, seed: int = 0, hidden: int = 16, steps: int = 60,
-                        learning_rate: float = 0.5, momentum: float = 0.9) -> float:
-    """Train affine-ReLU-affine-softmax with full-batch SGD and momentum; return the test accuracy."""
+def train_two_layer_net(layers: Mapping[str, Callable[..., Any]] | Executor, seed: int = 0, hidden: int = 16,
+                        steps: int = 60, learning_rate: float = 0.5, momentum: float = 0.9) -> float:
+    """Train affine-ReLU-affine-softmax with full-batch SGD and momentum; return the test accuracy.
+
+    `layers` maps task ids to the student's functions (or is an executor that runs them elsewhere). Each
+    step is one chain of calls: forward, loss and backward, each layer fed what the previous one returned.
+    """
+    run = _executor(layers)
     x_train, y_train = rings_dataset(seed)
     x_test, y_test = rings_dataset(seed + 1000)
     rng = np.random.default_rng([seed, 2])
@@ -35,21 +77,25 @@ def train_two_layer_net(layers: Layers, seed: int = 0, hidden: int = 16, steps: 
               "W2": rng.standard_normal((hidden, 2)) * np.sqrt(2 / hidden), "b2": np.zeros(2)}
     velocity = {k: np.zeros_like(v) for k, v in params.items()}
     for _ in range(steps):
-        z1, cache1 = layers["linear_forward"](x_train, params["W1"], params["b1"])
-        h1, cache_relu = layers["relu_forward"](z1)
-        scores, cache2 = layers["linear_forward"](h1, params["W2"], params["b2"])
-        _, dscores = layers["softmax_loss"](scores, y_train)
-        dh1, dW2, db2 = layers["linear_backward"](dscores, cache2)
-        dz1 = layers["relu_backward"](dh1, cache_relu)
-        _, dW1, db1 = layers["linear_backward"](dz1, cache1)
-        grads = {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+        calls = _two_layer_forward(x_train, params) + [
+            Call("softmax_loss", (Ref(2, 0), y_train)),              # 3: (loss, dscores)
+            Call("linear_backward", (Ref(3, 1), Ref(2, 1))),         # 4: (dh1, dW2, db2)
+            Call("relu_backward", (Ref(4, 0), Ref(1, 1))),           # 5: dz1
+            Call("linear_backward", (Ref(5, None), Ref(0, 1))),      # 6: (dx, dW1, db1)
+        ]
+        out = run(calls, [(4, ()), (6, ())])
+        grads = {"W1": out[6][1], "b1": out[6][2], "W2": out[4][1], "b2": out[4][2]}
         for name in params:
             velocity[name] = momentum * velocity[name] - learning_rate * np.asarray(grads[name], dtype=np.float64)
             params[name] = params[name] + velocity[name]
-    z1, _ = layers["linear_forward"](x_test, params["W1"], params["b1"])
-    h1, _ = layers["relu_forward"](z1)
-    scores, _ = layers["linear_forward"](h1, params["W2"], params["b2"])
+    scores = run(_two_layer_forward(x_test, params), [(2, (1,))])[2][0]  # the cache stays where it is
     return float(np.mean(np.argmax(np.asarray(scores), axis=1) == y_test))
+
+
+def _two_layer_forward(x: np.ndarray, params: dict[str, np.ndarray]) -> list[Call]:
+    return [Call("linear_forward", (x, params["W1"], params["b1"])),        # 0: (z1, cache1)
+            Call("relu_forward", (Ref(0, 0),)),                             # 1: (h1, cache_relu)
+            Call("linear_forward", (Ref(1, 0), params["W2"], params["b2"]))]  # 2: (scores, cache2)
 
 
 def load_reviews(path: Path = REVIEWS) -> dict[str, tuple[list[list[str]], np.ndarray]]:
@@ -71,12 +117,13 @@ def encode_reviews(reviews: list[list[str]], vocabulary: dict[str, int], length:
     return ids
 
 
-def train_sentiment_rnn(layers: Layers, seed: int = 0, embed: int = 8, hidden: int = 16, steps: int = 150,
-                        batch: int = 64, learning_rate: float = 0.03) -> float:
+def train_sentiment_rnn(layers: Mapping[str, Callable[..., Any]] | Executor, seed: int = 0, embed: int = 8,
+                        hidden: int = 16, steps: int = 150, batch: int = 64, learning_rate: float = 0.03) -> float:
     """Embedding -> your RNN -> last hidden state -> affine -> softmax, trained with Adam; test accuracy.
 
     Only rnn_forward and rnn_backward are yours; the embedding, the read-out and the loss are the harness's.
     """
+    run = _executor(layers)
     data = load_reviews()
     train_tokens, train_labels = data["train"]
     words = sorted({w for review in train_tokens for w in review})
@@ -94,17 +141,19 @@ def train_sentiment_rnn(layers: Layers, seed: int = 0, embed: int = 8, hidden: i
         rows = rng.choice(len(train_ids), size=batch, replace=False)
         ids, labels = train_ids[rows], train_labels[rows]
         h0 = np.zeros((batch, hidden))
-        h, cache = layers["rnn_forward"](params["E"][ids], h0, params["Wx"], params["Wh"], params["b"])
+        forward = Call("rnn_forward", (params["E"][ids], h0, params["Wx"], params["Wh"], params["b"]))
+        h, cache = run([forward], [(0, (1,))])[0]
         last = np.asarray(h, dtype=np.float64)[:, -1]
         dscores = _softmax_gradient(last @ params["Wy"] + params["by"], labels)
         dh = np.zeros((batch, length, hidden))
         dh[:, -1] = dscores @ params["Wy"].T
-        dx, _, dWx, dWh, db = layers["rnn_backward"](dh, cache)
+        dx, _, dWx, dWh, db = run([Call("rnn_backward", (dh, cache))], [(0, ())])[0]
         dE = np.zeros_like(params["E"])
         np.add.at(dE, ids, np.asarray(dx, dtype=np.float64))
         adam.step({"E": dE, "Wx": dWx, "Wh": dWh, "b": db, "Wy": last.T @ dscores, "by": dscores.sum(axis=0)})
     h0 = np.zeros((len(test_ids), hidden))
-    h, _ = layers["rnn_forward"](params["E"][test_ids], h0, params["Wx"], params["Wh"], params["b"])
+    forward = Call("rnn_forward", (params["E"][test_ids], h0, params["Wx"], params["Wh"], params["b"]))
+    h, _ = run([forward], [(0, (1,))])[0]
     scores = np.asarray(h, dtype=np.float64)[:, -1] @ params["Wy"] + params["by"]
     return float(np.mean(np.argmax(scores, axis=1) == data["test"][1]))
 

@@ -35,6 +35,14 @@ class Handle:
 
 
 @dataclass(frozen=True)
+class Ref:
+    """In a chain of calls: the result of an earlier call (`part` picks an item of a tuple result)."""
+
+    call: int
+    part: int | None
+
+
+@dataclass(frozen=True)
 class Opaque:
     """A value the worker could not send as plain data: only its type name crosses."""
 
@@ -66,7 +74,9 @@ def encode(value: Any, _depth: int = 0) -> Any:
         return {"H": [value.id, value.type_name]}
     if isinstance(value, Opaque):
         return {"O": value.type_name}
-    if type(value) is tuple:
+    if isinstance(value, Ref):
+        return {"R": [value.call, value.part]}
+    if isinstance(value, tuple):  # namedtuples too: plain data, and a common way to return (out, cache)
         return {"T": [encode(v, _depth + 1) for v in value]}
     if type(value) is list:
         return {"L": [encode(v, _depth + 1) for v in value]}
@@ -106,6 +116,9 @@ def decode(data: Any, _depth: int = 0) -> Any:
         return Handle(_expect(ident, int), _expect(type_name, str))
     if tag == "O":
         return Opaque(_expect(body, str))
+    if tag == "R":
+        call, part = _expect_list(body, 2)
+        return Ref(_expect(call, int), None if part is None else _expect(part, int))
     if tag == "T":
         return tuple(decode(v, _depth + 1) for v in _expect(body, list))
     if tag == "L":

@@ -7,27 +7,23 @@ from autograder import training, wire
 from autograder.checks.common import Failure, NotAttempted, Tally, TaskContext, describe
 from autograder.results import CheckResult
 from autograder.runner import StudentError
-from autograder.tasks import ForwardTask, TrainTask
+from autograder.tasks import TrainTask
 
 
-class RemoteLayer:
-    """A student's function as the training code sees it: caches stay on the student's side as handles."""
+def remote_executor(ctx: TaskContext) -> training.Executor:
+    """Run the harness's chains of calls in the student's worker; caches come back as handles, dropped after use."""
 
-    def __init__(self, ctx: TaskContext, name: str) -> None:
-        self.ctx, self.name = ctx, name
-        task = next((t for t in ctx.assignment.tasks if t.name == name), None)
-        self.keep = (1,) if isinstance(task, ForwardTask) else ()
-
-    def __call__(self, *args: Any) -> Any:
+    def run(calls: list[training.Call], send: list[tuple[int, tuple[int, ...]]]) -> dict[int, Any]:
         try:
-            result, _ = self.ctx.runner.call(self.name, list(args), keep=self.keep)
+            return ctx.runner.chain([(call.fn, list(call.args)) for call in calls], send)
         except StudentError as error:
             if error.not_implemented:
-                raise NotAttempted(f"it needs {self.name}, which raises NotImplementedError") from None
+                raise NotAttempted(f"it needs {error.fn or 'a layer'}, which raises NotImplementedError") from None
             raise
         finally:
-            self.ctx.runner.drop([a for a in args if isinstance(a, wire.Handle)])
-        return result
+            ctx.runner.drop([a for call in calls for a in call.args if isinstance(a, wire.Handle)])
+
+    return run
 
 
 def grade_training(ctx: TaskContext, task: TrainTask) -> list[CheckResult]:
@@ -37,7 +33,7 @@ def grade_training(ctx: TaskContext, task: TrainTask) -> list[CheckResult]:
     tally = Tally({"accuracy": ["test accuracy"]})
     trainer = getattr(training, task.trainer)
     try:
-        accuracy = trainer({name: RemoteLayer(ctx, name) for name in task.uses}, seed=ctx.config.grading.seed)
+        accuracy = trainer(remote_executor(ctx), seed=ctx.config.grading.seed)
         problem = None if accuracy >= task.threshold else \
             f"test accuracy {accuracy:.1%}, below the required {task.threshold:.0%}"
         if problem is None:
