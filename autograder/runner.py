@@ -72,7 +72,7 @@ class StudentRunner:
             self.worker = None
 
     def defined(self, names: list[str]) -> set[str]:
-        reply = self._request({"op": "callables", "names": names}, self.settings.call_timeout)
+        reply, _ = self._request({"op": "callables", "names": names}, self.settings.call_timeout)
         found = reply.get("names")
         if not isinstance(found, list) or not all(isinstance(n, str) for n in found):
             raise self._malformed("a malformed list of names")
@@ -80,25 +80,27 @@ class StudentRunner:
 
     def call(self, fn: str, args: list[Any], keep: tuple[int, ...] = (), echo: bool = False) -> tuple[Any, list]:
         """Call `fn(*args)` in the worker; the decoded result (kept positions become Handles) and echoed args."""
-        message = {"op": "call", "fn": fn, "args": [wire.encode(a) for a in args], "keep": list(keep),
+        frame = wire.Frame()
+        message = {"op": "call", "fn": fn, "args": [frame.encode(a) for a in args], "keep": list(keep),
                    "echo": echo}
-        reply = self._request(message, self.settings.call_timeout)
+        reply, answer = self._request(message, self.settings.call_timeout, frame)
         echo = reply.get("echo", [])
         if "result" not in reply or not isinstance(echo, list):
             raise self._malformed("a reply without its result")
         try:
-            return wire.decode(reply["result"]), [wire.decode(a) for a in echo]
+            return answer.decode(reply["result"]), [answer.decode(a) for a in echo]
         except wire.WireError as exc:
             raise self._malformed(str(exc)) from None
 
     def sweep(self, fn: str, args: list[Any], pick: int | None, perturb: list[list]) -> np.ndarray:
         """Outputs of `fn` at many nudged copies of `args`, stacked (see `numeric.perturbations`)."""
-        message = {"op": "sweep", "fn": fn, "args": [wire.encode(a) for a in args], "pick": pick,
+        frame = wire.Frame()
+        message = {"op": "sweep", "fn": fn, "args": [frame.encode(a) for a in args], "pick": pick,
                    "perturb": perturb}
         budget = self.settings.call_timeout * max(1.0, len(perturb) / 100)
-        reply = self._request(message, budget)
+        reply, answer = self._request(message, budget, frame)
         try:
-            outputs = wire.decode(reply.get("outputs"))
+            outputs = answer.decode(reply.get("outputs"))
         except wire.WireError as exc:
             raise self._malformed(str(exc)) from None
         if not isinstance(outputs, np.ndarray) or outputs.shape[:1] != (len(perturb),):
@@ -108,14 +110,15 @@ class StudentRunner:
     def chain(self, calls: list[tuple[str, list[Any]]], send: list[tuple[int, tuple[int, ...]]]) -> dict[int, Any]:
         """Dependent calls in one round trip (see worker.Session.chain); the results of the calls in `send`,
         with the positions given there kept in the worker as handles."""
-        message = {"op": "chain", "calls": [{"fn": fn, "args": [wire.encode(a) for a in args]} for fn, args in calls],
+        frame = wire.Frame()
+        message = {"op": "chain", "calls": [{"fn": fn, "args": [frame.encode(a) for a in args]} for fn, args in calls],
                    "send": [[index, list(keep)] for index, keep in send]}
-        reply = self._request(message, self.settings.call_timeout * max(1, len(calls)))
+        reply, answer = self._request(message, self.settings.call_timeout * max(1, len(calls)), frame)
         results = reply.get("results")
         if not isinstance(results, dict):
             raise self._malformed("a chain reply without results")
         try:
-            return {int(index): wire.decode(value) for index, value in results.items()}
+            return {int(index): answer.decode(value) for index, value in results.items()}
         except (ValueError, wire.WireError) as exc:
             raise self._malformed(str(exc)) from None
 
@@ -129,24 +132,24 @@ class StudentRunner:
     def output(self) -> str:
         return self.worker.output() if self.worker is not None else ""
 
-    def _request(self, message: dict, timeout: float) -> dict:
+    def _request(self, message: dict, timeout: float, frame: wire.Frame | None = None) -> tuple[dict, wire.Frame]:
         fn = message.get("fn")
         for name in [fn] + [call["fn"] for call in message.get("calls", [])]:
             if name in self.given_up:  # a chain through a function that hung or crashed before fails at once
                 kind, reason = self.given_up[name]
                 raise kind(f"{name}: {reason}" if name != fn else reason)
         try:
-            return self._send(message, timeout)
+            return self._send(message, timeout, frame)
         except (StudentTimeout, StudentCrash) as failure:
             if fn is not None:
                 self.given_up[fn] = (type(failure), f"{failure}, so it was not called again")
             raise
 
-    def _send(self, message: dict, timeout: float) -> dict:
+    def _send(self, message: dict, timeout: float, frame: wire.Frame | None) -> tuple[dict, wire.Frame]:
         if self.worker is None:
             self._start(first=False)
         try:
-            reply = self.worker.request(message, timeout)
+            reply, answer = self.worker.request(message, timeout, frame)
         except WorkerLost as lost:
             self.worker.close()
             self.worker = None
@@ -154,7 +157,7 @@ class StudentRunner:
                 raise StudentTimeout(f"did not finish within {timeout:g} s") from None
             raise StudentCrash(str(lost)) from None
         if reply.get("ok"):
-            return reply
+            return reply, answer
         if reply.get("timeout"):
             raise StudentTimeout(f"did not finish within {timeout:g} s")
         error = reply.get("error")
@@ -203,7 +206,7 @@ class StudentRunner:
             message = {"op": "exec", "source": statement.source, "filename": statement.filename,
                        "line": statement.line}
             try:
-                reply = self.worker.request(message, self.settings.statement_timeout)
+                reply, _ = self.worker.request(message, self.settings.statement_timeout)
             except WorkerLost as lost:
                 raise _LostWhileLoading(statement, str(lost)) from None
             if reply.get("timeout"):

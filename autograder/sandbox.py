@@ -95,16 +95,16 @@ class Worker:
         self.ended = False
         try:
             self._send({"limits": limits.to_dict(), "scratch": self.scratch, "visible": visible_paths()})
-            hello = self._receive(time.monotonic() + START_TIMEOUT)
+            hello, _ = self._receive(time.monotonic() + START_TIMEOUT)
         except WorkerLost:
             self.close()
             raise
         self.isolation = hello.get("isolation", "unknown")
 
-    def request(self, message: dict, timeout: float) -> dict:
-        """Send one request with a time budget; the reply dict, or WorkerLost after killing the worker."""
-        message = dict(message, timeout=timeout)
-        self._send(message)
+    def request(self, message: dict, timeout: float, frame: wire.Frame | None = None) -> tuple[dict, wire.Frame]:
+        """Send one request (its arrays in `frame`) with a time budget; the reply and its frame, or WorkerLost
+        after killing the worker."""
+        self._send(dict(message, timeout=timeout), frame)
         return self._receive(time.monotonic() + timeout + GRACE_SECONDS)
 
     def output(self) -> str:
@@ -149,26 +149,26 @@ class Worker:
         except OSError:
             return None
 
-    def _send(self, message: Any) -> None:
-        view = memoryview(wire.dumps(message))
+    def _send(self, message: Any, frame: wire.Frame | None = None) -> None:
+        view = memoryview(wire.dumps(message, frame))
         try:
             while view:
                 view = view[os.write(self.request_fd, view):]
         except OSError:
             raise self._lost("the worker process ended") from None
 
-    def _receive(self, deadline: float) -> dict:
+    def _receive(self, deadline: float) -> tuple[dict, wire.Frame]:
         header = self._read(4, deadline)
         (length,) = struct.unpack(">I", header)
         if length > wire.MAX_FRAME_BYTES:
             raise self._lost("the worker sent an oversized message")
         try:
-            reply = wire.loads(self._read(length, deadline))
+            reply, frame = wire.loads(self._read(length, deadline))
         except wire.WireError as exc:
             raise self._lost(f"the worker broke the protocol ({exc})") from None
         if not isinstance(reply, dict):
             raise self._lost("the worker broke the protocol")
-        return reply
+        return reply, frame
 
     def _read(self, n: int, deadline: float) -> bytes:
         chunks, remaining = [], n

@@ -5,11 +5,14 @@ lists, tuples and string-keyed dicts of those. Anything else the worker holds (a
 as an opaque handle. Decoding checks every tag, dtype, shape and byte count, so a hostile worker can send wrong
 data but never make the grader build an object it did not ask for.
 
-Frames are a 4-byte big-endian length followed by that many bytes of UTF-8 JSON.
+A frame is a 4-byte big-endian length and a payload: a 4-byte length of UTF-8 JSON, the JSON, then each
+array's raw bytes (an 8-byte length, the bytes). Arrays inside a `Frame` travel as those raw buffers,
+referred to by index; outside one (checks files, hashing) they are base64 inside the JSON.
 """
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import struct
 from dataclasses import dataclass
@@ -49,7 +52,20 @@ class Opaque:
     type_name: str
 
 
-def encode(value: Any, _depth: int = 0) -> Any:
+class Frame:
+    """The raw array buffers of one message, filled by `encode` and read by `decode`."""
+
+    def __init__(self, buffers: list[bytes] | None = None) -> None:
+        self.buffers: list[bytes] = [] if buffers is None else buffers
+
+    def encode(self, value: Any) -> Any:
+        return encode(value, buffers=self.buffers)
+
+    def decode(self, data: Any) -> Any:
+        return decode(data, buffers=self.buffers)
+
+
+def encode(value: Any, _depth: int = 0, buffers: list[bytes] | None = None) -> Any:
     """Turn plain data into JSON-ready tagged data; unsupported objects become `Opaque` descriptions."""
     if _depth > MAX_DEPTH:
         return {"O": "nested too deep"}
@@ -69,6 +85,9 @@ def encode(value: Any, _depth: int = 0) -> Any:
         if value.dtype.kind not in NUMERIC_KINDS:
             return {"O": f"ndarray of dtype {value.dtype}"}
         data = np.ascontiguousarray(value)
+        if buffers is not None:
+            buffers.append(data.tobytes())
+            return {"A": [data.dtype.str, list(data.shape), len(buffers) - 1]}
         return {"A": [data.dtype.str, list(data.shape), _b64(data.tobytes())]}
     if isinstance(value, Handle):
         return {"H": [value.id, value.type_name]}
@@ -77,15 +96,15 @@ def encode(value: Any, _depth: int = 0) -> Any:
     if isinstance(value, Ref):
         return {"R": [value.call, value.part]}
     if isinstance(value, tuple):  # namedtuples too: plain data, and a common way to return (out, cache)
-        return {"T": [encode(v, _depth + 1) for v in value]}
+        return {"T": [encode(v, _depth + 1, buffers) for v in value]}
     if type(value) is list:
-        return {"L": [encode(v, _depth + 1) for v in value]}
+        return {"L": [encode(v, _depth + 1, buffers) for v in value]}
     if type(value) is dict and all(type(k) is str for k in value):
-        return {"D": {k: encode(v, _depth + 1) for k, v in value.items()}}
+        return {"D": {k: encode(v, _depth + 1, buffers) for k, v in value.items()}}
     return {"O": type(value).__name__}
 
 
-def decode(data: Any, _depth: int = 0) -> Any:
+def decode(data: Any, _depth: int = 0, buffers: list[bytes] | None = None) -> Any:
     """Rebuild plain data from tagged JSON, rejecting anything that is not exactly what `encode` makes."""
     if _depth > MAX_DEPTH:
         raise WireError("nested too deep")
@@ -110,6 +129,10 @@ def decode(data: Any, _depth: int = 0) -> Any:
         dtype = _numeric_dtype(dtype_str)
         if not isinstance(shape, list) or not all(type(n) is int and n >= 0 for n in shape) or len(shape) > 32:
             raise WireError(f"bad shape {shape!r}")
+        if type(raw) is int:
+            if buffers is None or not 0 <= raw < len(buffers):
+                raise WireError(f"no buffer {raw}")
+            return _from_bytes(dtype, tuple(shape), buffers[raw])
         return _array(dtype, tuple(shape), raw)
     if tag == "H":
         ident, type_name = _expect_list(body, 2)
@@ -120,28 +143,49 @@ def decode(data: Any, _depth: int = 0) -> Any:
         call, part = _expect_list(body, 2)
         return Ref(_expect(call, int), None if part is None else _expect(part, int))
     if tag == "T":
-        return tuple(decode(v, _depth + 1) for v in _expect(body, list))
+        return tuple(decode(v, _depth + 1, buffers) for v in _expect(body, list))
     if tag == "L":
-        return [decode(v, _depth + 1) for v in _expect(body, list)]
+        return [decode(v, _depth + 1, buffers) for v in _expect(body, list)]
     if tag == "D":
-        return {_expect(k, str): decode(v, _depth + 1) for k, v in _expect(body, dict).items()}
+        return {_expect(k, str): decode(v, _depth + 1, buffers) for k, v in _expect(body, dict).items()}
     raise WireError(f"unknown tag {tag!r}")
 
 
-def dumps(message: Any) -> bytes:
-    """One frame holding an already-encoded message."""
-    payload = json.dumps(message, separators=(",", ":"), allow_nan=False).encode()
+def dumps(message: Any, frame: Frame | None = None) -> bytes:
+    """One frame: an already-encoded message and the raw buffers of its arrays."""
+    head = json.dumps(message, separators=(",", ":"), allow_nan=False).encode()
+    parts = [struct.pack(">I", len(head)), head]
+    for buffer in frame.buffers if frame is not None else ():
+        parts += [struct.pack(">Q", len(buffer)), buffer]
+    payload = b"".join(parts)
     return struct.pack(">I", len(payload)) + payload
 
 
-def loads(payload: bytes) -> Any:
-    """Parse the JSON of one frame (its length prefix already removed)."""
+def loads(payload: bytes) -> tuple[Any, Frame]:
+    """The JSON message of one frame (its length prefix already removed) and the frame's buffers."""
+    view = memoryview(payload)
+    if len(view) < 4:
+        raise WireError("frame too short")
+    (head_length,) = struct.unpack(">I", view[:4])
+    end = 4 + head_length
+    if end > len(view):
+        raise WireError("frame shorter than its header says")
     try:
-        return json.loads(payload.decode("utf-8"))
+        message = json.loads(bytes(view[4:end]).decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise WireError(f"frame is not JSON: {exc}") from None
     except RecursionError:
         raise WireError("frame is nested too deep") from None
+    buffers = []
+    while end < len(view):
+        if end + 8 > len(view):
+            raise WireError("truncated buffer length")
+        (size,) = struct.unpack(">Q", view[end:end + 8])
+        if end + 8 + size > len(view):
+            raise WireError("truncated buffer")
+        buffers.append(bytes(view[end + 8:end + 8 + size]))
+        end += 8 + size
+    return message, Frame(buffers)
 
 
 def _b64(raw: bytes) -> str:
@@ -172,9 +216,13 @@ def _numeric_dtype(dtype_str: Any) -> np.dtype:
 
 def _array(dtype: np.dtype, shape: tuple, raw: Any) -> np.ndarray:
     try:
-        buffer = base64.b64decode(_expect(raw, str), validate=True)
-    except ValueError:
+        buffer = binascii.a2b_base64(_expect(raw, str).encode("ascii"), strict_mode=True)
+    except (ValueError, UnicodeEncodeError):
         raise WireError("bad base64") from None
+    return _from_bytes(dtype, shape, buffer)
+
+
+def _from_bytes(dtype: np.dtype, shape: tuple, buffer: bytes) -> np.ndarray:
     count = 1
     for n in shape:
         count *= n

@@ -55,16 +55,15 @@ class Channel:
     def __init__(self, read_fd: int, write_fd: int) -> None:
         self.read_fd, self.write_fd = read_fd, write_fd
 
-    def receive(self) -> Any:
+    def receive(self) -> tuple[Any, wire.Frame]:
         header = self._read_exactly(4)
         if header is None:
-            return None
+            return None, wire.Frame()
         (length,) = struct.unpack(">I", header)
         return wire.loads(self._read_exactly(length) or b"")
 
-    def send(self, message: Any) -> None:
-        frame = wire.dumps(message)
-        view = memoryview(frame)
+    def send(self, message: Any, frame: wire.Frame | None = None) -> None:
+        view = memoryview(wire.dumps(message, frame))
         while view:
             view = view[os.write(self.write_fd, view):]
 
@@ -92,19 +91,19 @@ class Session:
         self.objects: dict[int, Any] = {}
         self.next_handle = 1
 
-    def exec_statement(self, request: dict) -> dict:
+    def exec_statement(self, request: dict, inbox: wire.Frame, outbox: wire.Frame) -> dict:
         source = "\n" * (request["line"] - 1) + request["source"]
         code = compile(source, request["filename"], "exec")
         exec(code, self.namespace)
         return {"ok": True}
 
-    def callables(self, request: dict) -> dict:
+    def callables(self, request: dict, inbox: wire.Frame, outbox: wire.Frame) -> dict:
         names = [name for name in request["names"] if callable(self.namespace.get(name))]
         return {"ok": True, "names": names}
 
-    def call(self, request: dict) -> dict:
+    def call(self, request: dict, inbox: wire.Frame, outbox: wire.Frame) -> dict:
         function = self.namespace[request["fn"]]
-        sent = [wire.decode(a) for a in request["args"]]
+        sent = [inbox.decode(a) for a in request["args"]]
         args = [self._resolve(a) for a in sent]
         result = function(*args)
         keep = request.get("keep") or []
@@ -113,15 +112,15 @@ class Session:
             for index in keep:
                 parts[index] = self._store(parts[index])
             result = parts if type(result) is list else tuple(parts)
-        reply = {"ok": True, "result": wire.encode(result)}
+        reply = {"ok": True, "result": outbox.encode(result)}
         if request.get("echo"):  # inputs as they are after the call; a cache passed by handle is not sent back
-            reply["echo"] = [None if isinstance(s, wire.Handle) else wire.encode(a) for s, a in zip(sent, args)]
+            reply["echo"] = [None if isinstance(s, wire.Handle) else outbox.encode(a) for s, a in zip(sent, args)]
         return reply
 
-    def sweep(self, request: dict) -> dict:
+    def sweep(self, request: dict, inbox: wire.Frame, outbox: wire.Frame) -> dict:
         """Call one function at many perturbed copies of its inputs; return the picked output of each call."""
         function = self.namespace[request["fn"]]
-        base = [wire.decode(a) for a in request["args"]]
+        base = [inbox.decode(a) for a in request["args"]]
         pick = request["pick"]
         outputs = []
         for arg_index, flat_index, delta in request["perturb"]:
@@ -131,14 +130,14 @@ class Session:
             out = result if pick is None else result[pick]
             outputs.append(np.asarray(out, dtype=np.float64))
         stacked = np.stack(outputs) if outputs else np.zeros((0,))
-        return {"ok": True, "outputs": wire.encode(stacked)}
+        return {"ok": True, "outputs": outbox.encode(stacked)}
 
-    def chain(self, request: dict) -> dict:
+    def chain(self, request: dict, inbox: wire.Frame, outbox: wire.Frame) -> dict:
         """Run dependent calls in one request: an argument may be an earlier call's result (a Ref), passed on as
         the very object the student's function returned, as the student's own code would pass it."""
         results: list[Any] = []
         for call in request["calls"]:
-            args = [self._resolve(self._follow(wire.decode(a), results)) for a in call["args"]]
+            args = [self._resolve(self._follow(inbox.decode(a), results)) for a in call["args"]]
             try:
                 results.append(self.namespace[call["fn"]](*args))
             except BaseException as exc:
@@ -152,7 +151,7 @@ class Session:
                 for position in keep:
                     parts[position] = self._store(parts[position])
                 result = tuple(parts)
-            replies[str(index)] = wire.encode(result)
+            replies[str(index)] = outbox.encode(result)
         return {"ok": True, "results": replies}
 
     @staticmethod
@@ -162,7 +161,7 @@ class Session:
             return result if value.part is None else result[value.part]
         return value
 
-    def drop(self, request: dict) -> dict:
+    def drop(self, request: dict, inbox: wire.Frame, outbox: wire.Frame) -> dict:
         for ident in request["handles"]:
             self.objects.pop(ident, None)
         return {"ok": True}
@@ -216,13 +215,14 @@ def serve(channel: Channel, session: Session) -> None:
     }
     signal.signal(signal.SIGALRM, _on_alarm)
     while True:
-        request = channel.receive()
+        request, inbox = channel.receive()
         if request is None or request.get("op") == "exit":
             return
         handler = handlers[request["op"]]
+        outbox = wire.Frame()
         signal.setitimer(signal.ITIMER_REAL, float(request.get("timeout", 5.0)))
         try:
-            reply = handler(request)
+            reply = handler(request, inbox, outbox)
         except CallTimeout:
             reply = {"ok": False, "timeout": True}
         except BaseException as exc:  # student code may raise anything, SystemExit included
@@ -230,14 +230,14 @@ def serve(channel: Channel, session: Session) -> None:
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
         try:
-            channel.send(reply)
+            channel.send(reply, outbox)
         except ValueError:  # e.g. NaN in plain floats is encoded already; anything else is a bug report
             channel.send({"ok": False, "error": {"type": "WireError", "message": "result could not be sent"}})
 
 
 def run_worker(channel: Channel) -> None:
     """Receive the limits, confine this process, then answer requests until told to stop."""
-    setup = channel.receive()
+    setup, _ = channel.receive()
     limits = Limits(**setup["limits"])
     level = confine(limits, setup["scratch"], setup["visible"])
     sys.stdout = sys.stderr = CappedOutput(1, limits.file_kb * 1024 // 2)

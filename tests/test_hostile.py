@@ -532,7 +532,9 @@ def test_fork_bomb_is_bounded_by_the_process_limit(tmp_path: Path, hostile_confi
 
 
 def _frame(payload: bytes) -> bytes:
-    return struct.pack(">I", len(payload)) + payload
+    """A well-formed reply frame holding this JSON and no array buffers."""
+    inner = struct.pack(">I", len(payload)) + payload
+    return struct.pack(">I", len(inner)) + inner
 
 
 PROTOCOL_GARBAGE = {

@@ -11,7 +11,12 @@ def test_round_trip_keeps_types_shapes_and_dtypes():
     """Do arrays, numpy scalars, tuples, lists, dicts and handles come back exactly as sent?"""
     value = (np.arange(6.0).reshape(2, 3), np.int32(7), [1, 2.5, "s", None, True, 1 + 2j],
              {"k": np.ones((0, 4))}, wire.Handle(3, "dict"), float("nan"))
-    back = wire.decode(wire.loads(wire.dumps(wire.encode(value))[4:]))
+    back = wire.decode(wire.loads(wire.dumps(wire.encode(value))[4:])[0])
+    frame = wire.Frame()
+    message, received = wire.loads(wire.dumps(frame.encode(value), frame)[4:])
+    assert len(received.buffers) == 2  # the two arrays travel as raw bytes, not base64
+    framed = received.decode(message)
+    assert np.array_equal(framed[0], value[0]) and framed[3]["k"].shape == (0, 4)
     assert isinstance(back, tuple) and isinstance(back[2], list)
     assert back[0].dtype == np.float64 and back[0].shape == (2, 3) and np.array_equal(back[0], value[0])
     assert type(back[1]) is np.int32 and back[1] == 7
@@ -50,3 +55,23 @@ def test_nesting_depth_is_bounded():
         data = {"L": [data]}
     with pytest.raises(wire.WireError):
         wire.decode(data)
+
+
+@pytest.mark.parametrize("payload", [
+    b"\x00\x00",                                          # shorter than its header
+    b"\x00\x00\x00\x09{}",                               # header says more JSON than there is
+    b"\x00\x00\x00\x02{}\x00\x00\x00\x00\x00\x00\x00\x09ab",  # a buffer shorter than its length
+])
+def test_truncated_frames_are_rejected(payload):
+    with pytest.raises(wire.WireError):
+        wire.loads(payload)
+
+
+def test_buffer_references_are_checked():
+    """Is an array pointing at a missing buffer, or at one of the wrong size, refused?"""
+    with pytest.raises(wire.WireError):
+        wire.decode({"A": ["<f8", [2], 0]}, buffers=[])
+    with pytest.raises(wire.WireError):
+        wire.decode({"A": ["<f8", [2], 0]}, buffers=[b"\x00" * 8])
+    with pytest.raises(wire.WireError):
+        wire.decode({"A": ["<f8", [1], 0]})  # a buffer index outside a frame
