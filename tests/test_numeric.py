@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.numeric import numeric_gradients, perturbations, rel_error
+from autograder.numeric import numeric_gradients, perturbations, rel_error, sample_entries
 
 
 def test_rel_error_of_a_correct_rnn_step_does_not_grow_with_size():
@@ -25,16 +25,18 @@ def test_rel_error_flags_nan_and_scale():
 
 
 def test_numeric_gradients_of_a_linear_map_are_exact():
-    """Does the centered difference of sum(out * upstream) recover x.T @ upstream for out = x @ W?"""
+    """Does the centered difference of sum(out * upstream) recover x.T @ upstream for out = x @ W, also when
+    only a sample of the entries is nudged?"""
     rng = np.random.default_rng(1)
-    x, W = rng.standard_normal((3, 5)), rng.standard_normal((5, 4))
-    upstream = rng.standard_normal((3, 4))
-    plan = perturbations([x.shape, W.shape], [0, 1], 1e-5)
+    x, W = rng.standard_normal((3, 5)), rng.standard_normal((5, 40))
+    upstream = rng.standard_normal((3, 40))
+    entries = sample_entries([x.shape, W.shape], [0, 1], 24, rng)
+    assert len(entries[0]) == 15 and len(entries[1]) == 24  # x whole, W sampled
     outputs = []
-    for arg, flat, delta in plan:
+    for arg, flat, delta in perturbations(entries, 1e-5):
         args = [x.copy(), W.copy()]
         args[arg].reshape(-1)[flat] += delta
         outputs.append(args[0] @ args[1])
-    dx, dW = numeric_gradients(np.stack(outputs), upstream, [x.shape, W.shape], [0, 1], 1e-5)
-    assert rel_error(dx, upstream @ W.T, 1e-8) < 1e-8
-    assert rel_error(dW, x.T @ upstream, 1e-8) < 1e-8
+    numeric = numeric_gradients(np.stack(outputs), upstream, entries, 1e-5)
+    assert rel_error(numeric[0], (upstream @ W.T).reshape(-1)[entries[0]], 1e-8) < 1e-8
+    assert rel_error(numeric[1], (x.T @ upstream).reshape(-1)[entries[1]], 1e-8) < 1e-8

@@ -6,7 +6,7 @@ from typing import Any
 import numpy as np
 
 from autograder import wire
-from autograder.cases import draw_inputs, draw_upstream, shape_of
+from autograder.cases import draw_inputs, draw_upstream, rng_for, shape_of
 from autograder.checks.common import (
     Failure,
     Tally,
@@ -22,9 +22,11 @@ from autograder.checks.common import (
     tuple_text,
     unpack,
 )
-from autograder.numeric import numeric_gradients, perturbations
+from autograder.numeric import numeric_gradients, perturbations, sample_entries
 from autograder.results import CheckResult
 from autograder.tasks import BackwardTask, ForwardTask
+
+GRADCHECK_ENTRIES = 24  # nudged entries per input and case; the reference comparison covers every entry
 
 
 def grade_forward(ctx: TaskContext, task: ForwardTask) -> list[CheckResult]:
@@ -111,6 +113,13 @@ def grade_backward(ctx: TaskContext, task: BackwardTask) -> list[CheckResult]:
     })
 
 
+def _at_entries(received: Any, shape: tuple[int, ...], flat_indices: np.ndarray) -> Any:
+    """The sampled entries of a returned gradient; anything of the wrong size is passed on to be reported."""
+    if isinstance(received, np.ndarray) and received.size == int(np.prod(shape, dtype=np.int64)):
+        return received.reshape(-1)[flat_indices]
+    return received
+
+
 def gradcheck(ctx: TaskContext, tally: Tally, where: str, forward: str, args: list[np.ndarray],
                upstream: np.ndarray, names: list[str], grads: list[Any], scored: bool, pick: int | None = 0,
                wrt: list[int] | None = None) -> None:
@@ -121,8 +130,10 @@ def gradcheck(ctx: TaskContext, tally: Tally, where: str, forward: str, args: li
     """
     wrt = list(range(len(args))) if wrt is None else wrt
     shapes = [a.shape for a in args]
+    rng = rng_for(ctx.config.grading.seed, forward, "gradcheck", where)
+    entries = sample_entries(shapes, wrt, GRADCHECK_ENTRIES, rng)
     try:
-        outputs = ctx.runner.sweep(forward, args, pick, perturbations(shapes, wrt, ctx.tol.step))
+        outputs = ctx.runner.sweep(forward, args, pick, perturbations(entries, ctx.tol.step))
     except Failure as failure:
         tally.fail_all(f"{where}: calling your {forward} for the numeric gradient {describe(failure)}",
                        ("gradcheck",))
@@ -135,13 +146,15 @@ def gradcheck(ctx: TaskContext, tally: Tally, where: str, forward: str, args: li
             tally.note("gradcheck", f"not scored here: your {forward} returns {outputs[0].size} values, "
                                     f"expected {upstream.size}")
         return
-    numeric = numeric_gradients(outputs, upstream, shapes, wrt, ctx.tol.step)
-    if not scored and all(close(r, w, ctx.tol.gradcheck, ctx.tol.floor) for r, w in zip(grads, numeric)):
+    numeric = numeric_gradients(outputs, upstream, entries, ctx.tol.step)
+    sampled = [_at_entries(received, shapes[arg], entries[arg]) for received, arg in zip(grads, wrt)]
+    wanted = [numeric[arg] for arg in wrt]
+    if not scored and all(close(r, w, ctx.tol.gradcheck, ctx.tol.floor) for r, w in zip(sampled, wanted)):
         tally.note("gradcheck", f"your backward is consistent with your own {forward}, which is wrong: "
                                 f"fix the forward first")
-    for name, received, wanted in zip(names, grads, numeric):
-        problem = compare(received, wanted, ctx.tol.gradcheck, ctx.tol.floor, name,
-                           "the numeric gradient of your " + forward)
+    for name, received, want in zip(names, sampled, wanted):
+        problem = compare(received, want, ctx.tol.gradcheck, ctx.tol.floor, name,
+                          "the numeric gradient of your " + forward)
         if problem and not scored:
             tally.note("gradcheck", f"{name} does not match the numeric gradient of your {forward}, but your "
                                     f"{forward} is itself wrong, so this is not scored here")
