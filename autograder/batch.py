@@ -11,7 +11,8 @@ import hashlib
 import json
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -61,23 +62,22 @@ def grade_batch(paths: list[Path], *, assignment: str, out_dir: Path, config: Gr
             todo.append((path, sid, digest))
     reused = len(records)
 
-    def grade_one(path: Path, sid: str, digest: str) -> dict[str, Any]:
-        started = time.monotonic()
-        result = grade_submission(path, assignment, config)
-        elapsed = time.monotonic() - started
-        write_result(out_dir, result, execution_time=elapsed)
-        record = make_record(result, student=student_of(sid, config.batch.student_id), source_sha256=digest,
-                             fingerprint=fingerprint, modified=_modified(path), execution_time=elapsed)
-        write_record(out_dir, record)
-        return record
-
-    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
-        futures = {pool.submit(grade_one, *item): item[1] for item in todo}
-        for done, future in enumerate(as_completed(futures), start=reused + 1):
-            record = future.result()
-            records[futures[future]] = record
+    jobs = jobs or os.cpu_count() or 1
+    if jobs == 1 or len(todo) <= 1:
+        for done, (path, sid, digest) in enumerate(todo, start=reused + 1):
+            records[sid] = json.loads(_grade_one(path, sid, digest, assignment, out_dir, config, fingerprint))
             if progress is not None:
-                progress(done, len(submissions), Graded.from_record(record).result)
+                progress(done, len(submissions), Graded.from_record(records[sid]).result)
+    else:
+        # Grader processes, not threads: the grader's own Python work (decoding, judging) then runs on every
+        # core instead of taking turns on one interpreter lock. Each has its own zygote of workers.
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = {pool.submit(_grade_one, path, sid, digest, assignment, out_dir, config, fingerprint): sid
+                       for path, sid, digest in todo}
+            for done, future in enumerate(as_completed(futures), start=reused + 1):
+                records[futures[future]] = json.loads(future.result())  # JSON text: nothing is unpickled
+                if progress is not None:
+                    progress(done, len(submissions), Graded.from_record(records[futures[future]]).result)
 
     graded = [Graded.from_record(records[submission_id(path)]) for path in submissions]
     chosen, superseded = counted(graded, config.batch.duplicates)
@@ -86,6 +86,19 @@ def grade_batch(paths: list[Path], *, assignment: str, out_dir: Path, config: Gr
     summary = summarize(spec, chosen, superseded)
     write_summary(out_dir, summary)
     return BatchReport([g.result for g in chosen], graded=len(todo), reused=reused, summary=summary)
+
+
+def _grade_one(path: Path, sid: str, digest: str, assignment: str, out_dir: Path, config: GraderConfig,
+               fingerprint: str) -> str:
+    """Grade one submission and write its files; the record as JSON text (it may cross a process boundary)."""
+    started = time.monotonic()
+    result = grade_submission(path, assignment, config)
+    elapsed = time.monotonic() - started
+    write_result(out_dir, result, execution_time=elapsed)
+    record = make_record(result, student=student_of(sid, config.batch.student_id), source_sha256=digest,
+                         fingerprint=fingerprint, modified=_modified(path), execution_time=elapsed)
+    write_record(out_dir, record)
+    return json.dumps(record)
 
 
 def grader_fingerprint(config: GraderConfig, assignment: str) -> str:
