@@ -61,6 +61,7 @@ class StudentRunner:
         self.isolation = "none"
         # function -> why it is not called again: one hang or crash costs its time and a restart once
         self.given_up: dict[str, tuple[type[Exception], str]] = {}
+        self.load_singly = False  # set once a batched load lost the worker: find the culprit one by one
 
     def __enter__(self) -> "StudentRunner":
         self._start(first=True)
@@ -188,36 +189,56 @@ class StudentRunner:
                 break
             except _LostWhileLoading as lost:
                 # Never run that statement again; start afresh so the definitions before it are replayed.
-                self.fatal.add(lost.statement)
-                notes[lost.statement] = f"skipped: {lost.reason} while loading"
+                if lost.statement is not None:
+                    self.fatal.add(lost.statement)
+                    notes[lost.statement] = f"skipped: {lost.reason} while loading"
                 self.worker.close()
         if first:
             self.notes.extend(f"cell {s.cell}, line {s.line}: {note}" for s, note in notes.items())
 
     def _load(self, notes: dict[Statement, str]) -> None:
-        """Run the planned definitions in order; a statement that errs or times out is noted and passed over."""
+        """Run the planned definitions in order; a statement that errs or times out is noted and passed over.
+
+        Statements go to the worker in one request. If the worker is lost in the middle of one, the load
+        starts over one statement per request, to find the statement that did it.
+        """
         deadline = time.monotonic() + self.settings.load_timeout
-        for statement in self.program.statements:
-            if statement in self.fatal:
-                continue
-            if time.monotonic() > deadline:
-                notes[statement] = f"not run: the {self.settings.load_timeout:g} s loading budget was used up"
-                continue
-            message = {"op": "exec", "source": statement.source, "filename": statement.filename,
-                       "line": statement.line}
+        pending = [s for s in self.program.statements if s not in self.fatal]
+        while pending:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                for statement in pending:
+                    notes[statement] = f"not run: the {self.settings.load_timeout:g} s loading budget was used up"
+                return
+            batch = pending if not self.load_singly else pending[:1]
+            message = {"op": "load", "each": self.settings.statement_timeout,
+                       "statements": [{"source": s.source, "filename": s.filename, "line": s.line} for s in batch]}
             try:
-                reply, _ = self.worker.request(message, self.settings.statement_timeout)
+                reply, _ = self.worker.request(message, min(self.settings.statement_timeout * len(batch), left),
+                                               each=self.settings.statement_timeout)
             except WorkerLost as lost:
-                raise _LostWhileLoading(statement, str(lost)) from None
-            if reply.get("timeout"):
-                self.fatal.add(statement)  # it would time out again on every replay
-                notes[statement] = f"stopped after {self.settings.statement_timeout:g} s and skipped"
-            elif not reply.get("ok"):
-                error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
-                notes[statement] = f"{error.get('type', 'error')}: {str(error.get('message', ''))[:300]}"
+                started = self.worker.started
+                if started is not None and 0 <= started < len(batch):
+                    raise _LostWhileLoading(batch[started], str(lost)) from None
+                if len(batch) > 1:
+                    self.load_singly = True  # no word of which statement did it: load one at a time
+                    raise _LostWhileLoading(None, str(lost)) from None
+                raise _LostWhileLoading(batch[0], str(lost)) from None
+            outcomes = reply.get("outcomes") if isinstance(reply.get("outcomes"), list) else []
+            if not outcomes:
+                raise _LostWhileLoading(batch[0], "broke the protocol")
+            for statement, outcome in zip(batch, outcomes):
+                outcome = outcome if isinstance(outcome, dict) else {}
+                if outcome.get("timeout"):
+                    self.fatal.add(statement)  # it would time out again on every replay
+                    notes[statement] = f"stopped after {self.settings.statement_timeout:g} s and skipped"
+                elif not outcome.get("ok"):
+                    error = outcome.get("error") if isinstance(outcome.get("error"), dict) else {}
+                    notes[statement] = f"{error.get('type', 'error')}: {str(error.get('message', ''))[:300]}"
+            pending = pending[len(outcomes):]
 
 
 class _LostWhileLoading(Exception):
-    def __init__(self, statement: Statement, reason: str) -> None:
+    def __init__(self, statement: Statement | None, reason: str) -> None:
         super().__init__(reason)
         self.statement, self.reason = statement, reason

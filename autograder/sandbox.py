@@ -93,6 +93,7 @@ class Worker:
                 os.close(fd)
         self.isolation = "none"
         self.ended = False
+        self.started: int | None = None
         try:
             self._send({"limits": limits.to_dict(), "scratch": self.scratch, "visible": visible_paths()})
             hello, _ = self._receive(time.monotonic() + START_TIMEOUT)
@@ -101,11 +102,24 @@ class Worker:
             raise
         self.isolation = hello.get("isolation", "unknown")
 
-    def request(self, message: dict, timeout: float, frame: wire.Frame | None = None) -> tuple[dict, wire.Frame]:
+    def request(self, message: dict, timeout: float, frame: wire.Frame | None = None,
+                each: float | None = None) -> tuple[dict, wire.Frame]:
         """Send one request (its arrays in `frame`) with a time budget; the reply and its frame, or WorkerLost
-        after killing the worker."""
+        after killing the worker.
+
+        With `each`, the worker announces every step it starts ({"started": i}) and each step gets `each`
+        seconds, within the overall `timeout`.
+        """
         self._send(dict(message, timeout=timeout), frame)
-        return self._receive(time.monotonic() + timeout + GRACE_SECONDS)
+        self.started = None  # the last step announced, to name the one that hung or crashed
+        final = time.monotonic() + timeout + GRACE_SECONDS
+        deadline = final if each is None else min(final, time.monotonic() + each + GRACE_SECONDS)
+        while True:
+            reply, answer = self._receive(deadline)
+            if each is None or set(reply) != {"started"}:
+                return reply, answer
+            self.started = reply["started"] if type(reply["started"]) is int else None
+            deadline = min(final, time.monotonic() + each + GRACE_SECONDS)
 
     def output(self) -> str:
         """The start of what the student's code printed (bounded)."""
@@ -130,13 +144,20 @@ class Worker:
         if self.ended:
             return
         self.ended = True
+        uid = worker_uid(self.pid) if os.geteuid() == 0 else None
+        if self.zygote is not None:
+            try:
+                self.zygote.end(self.pid, uid)  # the zygote kills, sweeps the uid and reaps, without a reply
+                return
+            except OSError:
+                pass  # the zygote is gone, and its children with it; sweep from here all the same
         try:
             os.killpg(self.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
         self._exit_status()
-        if os.geteuid() == 0:
-            _kill_uid(worker_uid(self.pid))
+        if uid is not None:
+            kill_uid(uid)
 
     def _exit_status(self) -> int | None:
         if self.popen is not None:
@@ -146,7 +167,7 @@ class Worker:
                 return None
         try:
             return self.zygote.exit_status(self.pid)
-        except OSError:
+        except (OSError, ValueError):
             return None
 
     def _send(self, message: Any, frame: wire.Frame | None = None) -> None:
@@ -200,7 +221,7 @@ class Worker:
         return WorkerLost(reason)
 
 
-def _kill_uid(uid: int) -> None:
+def kill_uid(uid: int) -> None:
     """Kill every process left with this uid (a fork bomb can escape the process group, not its uid)."""
     pid = os.fork()
     if pid == 0:

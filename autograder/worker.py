@@ -97,6 +97,29 @@ class Session:
         exec(code, self.namespace)
         return {"ok": True}
 
+    def load(self, request: dict, inbox: wire.Frame, outbox: wire.Frame, notify: Any = None) -> dict:
+        """Run many statements in one request, each with its own time budget; report each one's outcome.
+
+        A statement that times out stops the batch (the grader resumes after it), so one slow statement can
+        never use up the time of the ones after it.
+        """
+        outcomes = []
+        for statement in request["statements"]:
+            signal.setitimer(signal.ITIMER_REAL, float(request["each"]))
+            try:
+                if notify is not None:
+                    notify({"started": len(outcomes)})  # lets the grader time each statement, not the batch
+                self.exec_statement(statement, inbox, outbox)
+                outcomes.append({"ok": True})
+            except CallTimeout:
+                outcomes.append({"ok": False, "timeout": True})
+                break
+            except BaseException as exc:  # noqa: BLE001 - a failing statement is reported, not fatal
+                outcomes.append({"ok": False, "error": describe_error(exc)})
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+        return {"ok": True, "outcomes": outcomes}
+
     def callables(self, request: dict, inbox: wire.Frame, outbox: wire.Frame) -> dict:
         names = [name for name in request["names"] if callable(self.namespace.get(name))]
         return {"ok": True, "names": names}
@@ -207,6 +230,7 @@ def _on_alarm(signum: int, frame: Any) -> None:
 def serve(channel: Channel, session: Session) -> None:
     handlers = {
         "exec": session.exec_statement,
+        "load": lambda request, inbox, outbox: session.load(request, inbox, outbox, channel.send),
         "callables": session.callables,
         "call": session.call,
         "sweep": session.sweep,

@@ -54,6 +54,22 @@ def serve_zygote(fd: int, start_worker: Callable[[int, int, int], None]) -> None
             control.send(json.dumps({"pid": pid}).encode())
         elif request["op"] == "status":
             control.send(json.dumps({"status": _status_of(request["pid"], statuses)}).encode())
+        elif request["op"] == "end":  # no reply: the grader does not wait for this
+            _end(request["pid"], request.get("uid"))
+
+
+def _end(pid: int, uid: int | None) -> None:
+    """Kill a worker's process group, then everything running under its uid (what escaped the group)."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    if uid is not None and os.fork() == 0:  # reaped with the others by _reap
+        try:
+            os.setuid(uid)
+            os.kill(-1, signal.SIGKILL)
+        finally:
+            os._exit(0)
 
 
 def _reap(statuses: dict[int, int]) -> None:
@@ -103,6 +119,11 @@ class Zygote:
         with self.lock:
             self.control.send(json.dumps({"op": "status", "pid": pid}).encode())
             return json.loads(self._receive())["status"]
+
+    def end(self, pid: int, uid: int | None) -> None:
+        """Kill a worker and sweep its uid; returns at once."""
+        with self.lock:
+            self.control.send(json.dumps({"op": "end", "pid": pid, "uid": uid}).encode())
 
     def alive(self) -> bool:
         return self.process.poll() is None
