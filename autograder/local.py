@@ -104,6 +104,16 @@ class LocalRunner:
         echoed = [None if isinstance(a, wire.Handle) else _plain(r) for a, r in zip(args, real)] if echo else []
         return _plain(result), echoed
 
+    def call_many(self, fn: str, arg_lists: list[list[Any]], keep: tuple[int, ...] = (), echo: bool = False
+                  ) -> list[tuple[Any, list] | Exception]:
+        outcomes: list[tuple[Any, list] | Exception] = []
+        for args in arg_lists:
+            try:
+                outcomes.append(self.call(fn, args, keep=keep, echo=echo))
+            except StudentError as error:
+                outcomes.append(error)
+        return outcomes
+
     def sweep(self, fn: str, args: list[Any], pick: int | None, perturb: list[list]) -> np.ndarray:
         outputs = []
         for arg_index, flat_index, delta in perturb:

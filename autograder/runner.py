@@ -62,6 +62,7 @@ class StudentRunner:
         # function -> why it is not called again: one hang or crash costs its time and a restart once
         self.given_up: dict[str, tuple[type[Exception], str]] = {}
         self.load_singly = False  # set once a batched load lost the worker: find the culprit one by one
+        self.pending_drops: list[int] = []
 
     def __enter__(self) -> "StudentRunner":
         self._start(first=True)
@@ -92,6 +93,46 @@ class StudentRunner:
             return answer.decode(reply["result"]), [answer.decode(a) for a in echo]
         except wire.WireError as exc:
             raise self._malformed(str(exc)) from None
+
+    def call_many(self, fn: str, arg_lists: list[list[Any]], keep: tuple[int, ...] = (), echo: bool = False
+                  ) -> list[tuple[Any, list] | Exception]:
+        """`call` for each argument list, in one round trip; each outcome is (result, echoed) or the exception.
+
+        If the worker is lost on the way, every call gets that failure (the function is not called again).
+        """
+        frame = wire.Frame()
+        calls = [{"fn": fn, "args": [frame.encode(a) for a in args], "keep": list(keep), "echo": echo}
+                 for args in arg_lists]
+        message = {"op": "calls", "fn": fn, "calls": calls, "each": self.settings.call_timeout}
+        try:
+            return self._many_outcomes(fn, len(calls), *self._request(
+                message, self.settings.call_timeout * max(1, len(calls)), frame, each=self.settings.call_timeout))
+        except (StudentTimeout, StudentCrash) as failure:
+            return [failure] * len(arg_lists)
+
+    def _many_outcomes(self, fn: str, count: int, reply: dict, answer: wire.Frame
+                       ) -> list[tuple[Any, list] | Exception]:
+        replies = reply.get("replies")
+        if not isinstance(replies, list) or len(replies) != count:
+            raise self._malformed("a reply without one answer per call")
+        outcomes: list[tuple[Any, list] | Exception] = []
+        for item in replies:
+            item = item if isinstance(item, dict) else {}
+            if item.get("ok"):
+                echoed = item.get("echo", [])
+                if "result" not in item or not isinstance(echoed, list):
+                    raise self._malformed("a reply without its result")
+                try:
+                    outcomes.append((answer.decode(item["result"]), [answer.decode(a) for a in echoed]))
+                except wire.WireError as exc:
+                    raise self._malformed(str(exc)) from None
+            elif item.get("timeout"):
+                timeout = StudentTimeout(f"did not finish within {self.settings.call_timeout:g} s")
+                self.given_up[fn] = (StudentTimeout, f"{timeout}, so it was not called again")
+                outcomes.append(timeout)
+            else:
+                outcomes.append(self._student_error(item.get("error")))
+        return outcomes
 
     def sweep(self, fn: str, args: list[Any], pick: int | None, perturb: list[list]) -> np.ndarray:
         """Outputs of `fn` at many nudged copies of `args`, stacked (see `numeric.perturbations`)."""
@@ -124,33 +165,35 @@ class StudentRunner:
             raise self._malformed(str(exc)) from None
 
     def drop(self, handles: list[wire.Handle]) -> None:
-        if handles and self.worker is not None:
-            try:
-                self._request({"op": "drop", "handles": [h.id for h in handles]}, self.settings.call_timeout)
-            except (StudentError, StudentTimeout, StudentCrash):
-                pass
+        """Forget caches the checks are done with; the worker is told along with the next request."""
+        self.pending_drops.extend(h.id for h in handles)
 
     def output(self) -> str:
         return self.worker.output() if self.worker is not None else ""
 
-    def _request(self, message: dict, timeout: float, frame: wire.Frame | None = None) -> tuple[dict, wire.Frame]:
+    def _request(self, message: dict, timeout: float, frame: wire.Frame | None = None,
+                 each: float | None = None) -> tuple[dict, wire.Frame]:
         fn = message.get("fn")
         for name in [fn] + [call["fn"] for call in message.get("calls", [])]:
             if name in self.given_up:  # a chain through a function that hung or crashed before fails at once
                 kind, reason = self.given_up[name]
                 raise kind(f"{name}: {reason}" if name != fn else reason)
         try:
-            return self._send(message, timeout, frame)
+            return self._send(message, timeout, frame, each)
         except (StudentTimeout, StudentCrash) as failure:
             if fn is not None:
                 self.given_up[fn] = (type(failure), f"{failure}, so it was not called again")
             raise
 
-    def _send(self, message: dict, timeout: float, frame: wire.Frame | None) -> tuple[dict, wire.Frame]:
+    def _send(self, message: dict, timeout: float, frame: wire.Frame | None,
+              each: float | None = None) -> tuple[dict, wire.Frame]:
         if self.worker is None:
             self._start(first=False)
+        if self.pending_drops:
+            message = dict(message, drop=self.pending_drops)
+            self.pending_drops = []
         try:
-            reply, answer = self.worker.request(message, timeout, frame)
+            reply, answer = self.worker.request(message, timeout, frame, each=each)
         except WorkerLost as lost:
             self.worker.close()
             self.worker = None
@@ -161,10 +204,12 @@ class StudentRunner:
             return reply, answer
         if reply.get("timeout"):
             raise StudentTimeout(f"did not finish within {timeout:g} s")
-        error = reply.get("error")
+        raise self._student_error(reply.get("error"))
+
+    def _student_error(self, error: Any) -> StudentError:
         if not isinstance(error, dict):
             raise self._malformed("a reply that is neither a result nor an error")
-        raise StudentError(**{k: str(error.get(k, ""))[:2000] for k in ("type", "message", "where", "traceback",
+        return StudentError(**{k: str(error.get(k, ""))[:2000] for k in ("type", "message", "where", "traceback",
                                                                           "fn")})
 
     def _malformed(self, what: str) -> StudentCrash:

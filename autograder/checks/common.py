@@ -100,6 +100,19 @@ def call(ctx: TaskContext, fn: str, args: list[Any], keep: tuple[int, ...] = (),
         raise
 
 
+def call_each(ctx: TaskContext, fn: str, arg_lists: list[list[Any]], keep: tuple[int, ...] = (),
+              echo: bool = False) -> list[tuple[Any, list] | Exception]:
+    """`call` for many argument lists in one round trip; each outcome is (result, echoed) or the failure.
+
+    One NotImplementedError makes the whole task 'not attempted', as with `call`.
+    """
+    outcomes = ctx.runner.call_many(fn, arg_lists, keep=keep, echo=echo)
+    for outcome in outcomes:
+        if isinstance(outcome, StudentError) and outcome.not_implemented:
+            raise NotAttempted(f"{fn} raises NotImplementedError({outcome.message!r})")
+    return outcomes
+
+
 def probe_not_attempted(ctx: TaskContext, fn: str, upstream: np.ndarray) -> None:
     """A backward that can't get a cache is still 'not attempted' if it raises NotImplementedError right away."""
     try:

@@ -12,6 +12,7 @@ from autograder.checks.common import (
     Tally,
     TaskContext,
     call,
+    call_each,
     close,
     compare,
     describe,
@@ -33,15 +34,16 @@ def grade_forward(ctx: TaskContext, task: ForwardTask) -> list[CheckResult]:
     reference = getattr(ctx.reference, task.name)
     input_names = [a.name for a in task.inputs]
     tally = Tally({"structure": ["out"], "values": ["out"], "inputs_unchanged": input_names})
-    for case in ctx.cases(task.name):
-        args = draw_inputs(ctx.config.grading.seed, task.name, case, task.inputs)
+    cases = ctx.cases(task.name)
+    inputs = [draw_inputs(ctx.config.grading.seed, task.name, case, task.inputs) for case in cases]
+    outcomes = call_each(ctx, task.name, inputs, keep=(1,), echo=True)
+    for case, args, outcome in zip(cases, inputs, outcomes):
         expected, _ = reference(*[a.copy() for a in args])
         where = f"case {case.number} ({case.label()})"
-        try:
-            result, echoed = call(ctx, task.name, args, keep=(1,), echo=True)
-        except Failure as failure:
-            tally.fail_all(f"{where}: {describe(failure)}")
+        if isinstance(outcome, Exception):
+            tally.fail_all(f"{where}: {describe(outcome)}")
             continue
+        result, echoed = outcome
         drop_handles(ctx, result)
         parts = unpack(result, 2, "(out, cache)")
         if isinstance(parts, str):

@@ -4,15 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.cases import draw_inputs
-from autograder.checks.common import (
-    Failure,
-    Tally,
-    TaskContext,
-    call,
-    compare,
-    describe,
-    unpack,
-)
+from autograder.checks.common import Tally, TaskContext, call_each, compare, describe, unpack
 from autograder.results import CheckResult
 from autograder.tasks import Arg, QuestionTask
 
@@ -22,16 +14,14 @@ def grade_question(ctx: TaskContext, task: QuestionTask) -> list[CheckResult]:
     reference = getattr(ctx.reference, task.name)
     cases = ctx.cases(task.name)
     tally = Tally({"values": [f"case {case.number}" for case in cases]})
-    for case in cases:
-        args = draw_inputs(ctx.config.grading.seed, task.name, case, task.inputs)
+    inputs = [draw_inputs(ctx.config.grading.seed, task.name, case, task.inputs) for case in cases]
+    outcomes = call_each(ctx, task.name, inputs)
+    for case, args, outcome in zip(cases, inputs, outcomes):
         expected = reference(*[a.copy() if isinstance(a, np.ndarray) else a for a in args])
         shown = f"{task.name}({_show_args(task, args)})"
-        try:
-            received, _ = call(ctx, task.name, args)
-        except Failure as failure:
-            tally.record("values", f"case {case.number}", f"{shown}: {describe(failure)}")
-            continue
-        tally.record("values", f"case {case.number}", _problem(ctx, shown, received, expected))
+        problem = f"{shown}: {describe(outcome)}" if isinstance(outcome, Exception) else \
+            _problem(ctx, shown, outcome[0], expected)
+        tally.record("values", f"case {case.number}", problem)
     return tally.results(task.name, ctx.points, {
         "values": f"{task.name} gives the right answer at several random parameter values "
                   f"(relative error at most {ctx.tol.values:g})",
