@@ -10,6 +10,7 @@ reaps it).
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -34,6 +35,7 @@ def serve_zygote(fd: int, start_worker: Callable[[int, int, int], None]) -> None
     ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # the grader gone, the zygote goes
     control = socket.socket(fileno=fd)
     statuses: dict[int, int] = {}
+    gc.freeze()  # keep the collector from writing to every inherited object, which would copy every page
     while True:
         message, fds, _, _ = socket.recv_fds(control, 4096, 3)
         if not message:
