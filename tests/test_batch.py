@@ -151,3 +151,48 @@ def test_student_ids_and_the_rule_for_several_submissions(tmp_path):
             assert rows["jdoe"]["total"] == expected_total
         canvas = list(csv.DictReader((out / "canvas.csv").open()))
         assert [row["SIS Login ID"] for row in canvas] == ["asmith", "jdoe"]
+
+
+def test_progress_bar_draws_on_a_terminal_and_stays_silent_otherwise():
+    import io
+
+    from autograder.progress import ProgressBar
+    from autograder.results import SubmissionResult
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal, pipe = Terminal(), io.StringIO()
+    for stream in (terminal, pipe):
+        bar = ProgressBar(stream)
+        for done in (1, 2):
+            bar.update(done, 2, SubmissionResult(id=f"s{done}", assignment="backprop"))
+        bar.close()
+    assert "2/2" in terminal.getvalue() and "#" * 30 in terminal.getvalue()
+    assert pipe.getvalue() == ""
+
+
+def test_workers_started_afresh_grade_the_same_as_forked_ones(tmp_path):
+    """With AUTOGRADER_ZYGOTE=0 every worker is a new interpreter: same grades, same isolation."""
+    submission = ROOT / "assignments" / "backprop" / "examples" / "ben.ipynb"
+    outputs = {}
+    for zygote in ("1", "0"):
+        out = tmp_path / f"zygote{zygote}"
+        run = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", str(submission), "-a", "backprop",
+                              "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                             env={**os.environ, "AUTOGRADER_ZYGOTE": zygote})
+        assert run.returncode == 0, run.stderr
+        data = json.loads((out / "ben" / "results.json").read_text())
+        data.pop("execution_time")
+        outputs[zygote] = data
+    assert outputs["1"] == outputs["0"]
+
+
+def test_zygote_reports_the_peak_memory_of_its_workers(config, tmp_path):
+    from autograder.sandbox import shared_zygote
+
+    grade_batch([ROOT / "assignments" / "backprop" / "examples" / "ada.ipynb"], assignment="backprop",
+                out_dir=tmp_path, config=config, jobs=1)
+    stats = shared_zygote().stats()
+    assert stats["workers"] >= 1 and 10_000 < stats["peak_rss_kb"] < config.limits.memory_mb * 1024
