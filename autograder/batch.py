@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import time
-import multiprocessing
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -19,7 +19,14 @@ from typing import Any, Callable
 
 from autograder.config import ConfigError, GraderConfig
 from autograder.discover import expand, student_of
-from autograder.gradebook import Graded, counted, summarize, write_canvas, write_gradebook, write_summary
+from autograder.gradebook import (
+    Graded,
+    counted,
+    summarize,
+    write_canvas,
+    write_gradebook,
+    write_summary,
+)
 from autograder.grading import grade_submission, points_for
 from autograder.report_files import make_record, write_record, write_result
 from autograder.results import SubmissionResult

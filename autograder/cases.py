@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -29,7 +30,17 @@ def rng_for(seed: int, *keys: str | int) -> np.random.Generator:
     return np.random.default_rng(words)
 
 
+@lru_cache(maxsize=1024)
+def _cases(seed: int, task: str, letters: tuple[str, ...], random_cases: int) -> tuple[Case, ...]:
+    return tuple(_draw_cases(seed, task, letters, random_cases))
+
+
 def draw_cases(seed: int, task: str, letters: tuple[str, ...], random_cases: int) -> list[Case]:
+    """The cases of a task (the same for every submission, so drawn once per grader process)."""
+    return list(_cases(seed, task, letters, random_cases))
+
+
+def _draw_cases(seed: int, task: str, letters: tuple[str, ...], random_cases: int) -> list[Case]:
     """`random_cases` cases with all sizes pairwise different, then one with N = 1."""
     cases = []
     for number in range(1, random_cases + 2):
@@ -71,13 +82,25 @@ def draw_scalar(rng: np.random.Generator, scalar: Scalar) -> int | float:
 
 
 def draw_inputs(seed: int, task: str, case: Case, args: tuple[Arg | Scalar, ...]) -> list:
-    """Arrays for `Arg`s and plain Python numbers for `Scalar`s, in order."""
-    rng = rng_for(seed, task, "inputs", case.number)
-    return [draw_scalar(rng, arg) if isinstance(arg, Scalar) else draw_arg(rng, arg, case.sizes) for arg in args]
+    """Arrays for `Arg`s and plain Python numbers for `Scalar`s, in order (fresh copies: callers may keep them)."""
+    drawn = _inputs(seed, task, case.number, tuple(sorted(case.sizes.items())), args)
+    return [a.copy() if isinstance(a, np.ndarray) else a for a in drawn]
+
+
+@lru_cache(maxsize=4096)
+def _inputs(seed: int, task: str, number: int, sizes: tuple, args: tuple[Arg | Scalar, ...]) -> tuple:
+    rng = rng_for(seed, task, "inputs", number)
+    size_map = dict(sizes)
+    return tuple(draw_scalar(rng, arg) if isinstance(arg, Scalar) else draw_arg(rng, arg, size_map) for arg in args)
 
 
 def draw_upstream(seed: int, task: str, case: Case, shape: tuple[int, ...]) -> np.ndarray:
-    return rng_for(seed, task, "upstream", case.number).standard_normal(shape)
+    return _upstream(seed, task, case.number, shape).copy()
+
+
+@lru_cache(maxsize=1024)
+def _upstream(seed: int, task: str, number: int, shape: tuple[int, ...]) -> np.ndarray:
+    return rng_for(seed, task, "upstream", number).standard_normal(shape)
 
 
 def draw_layer_dims(seed: int, task: str, number: int) -> list[int]:

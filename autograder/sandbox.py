@@ -13,6 +13,7 @@ import sysconfig
 import tempfile
 import threading
 import time
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ class WorkerLost(RuntimeError):
     """The worker died, hung past its deadline or broke the protocol; it has been killed."""
 
 
+@lru_cache(maxsize=1)
 def visible_paths() -> list[str]:
     """What a confined worker may see: the Python installation, its packages and the system libraries."""
     paths = {"/usr", "/lib", "/lib64", "/bin", "/etc/ld.so.cache", "/dev/null", "/dev/urandom", "/dev/zero"}

@@ -4,7 +4,14 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.cases import draw_inputs
-from autograder.checks.common import Tally, TaskContext, call_each, compare, describe, unpack
+from autograder.checks.common import (
+    Tally,
+    TaskContext,
+    call_each,
+    compare,
+    describe,
+    unpack,
+)
 from autograder.results import CheckResult
 from autograder.tasks import Arg, QuestionTask
 
