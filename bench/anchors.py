@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import ast
 import copy
+import os
+import re
 import subprocess
 import sys
 import time
@@ -77,16 +79,19 @@ def _pinned(package: str) -> str:
 
 
 def _run(command: list[str | Path], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run a command; raise AnchorUnavailable with the tail of its output if it fails or hangs."""
-    name = " ".join(str(part) for part in command[:2])
+    """Run a command with its own bin/ first on PATH (as if its venv were active); raise AnchorUnavailable
+    with the most telling line of its output if it fails or hangs."""
+    name = " ".join([Path(command[0]).name, *map(str, command[1:2])])
+    env = {**os.environ, "PATH": f"{Path(command[0]).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     try:
-        done = subprocess.run([str(part) for part in command], cwd=cwd, capture_output=True, text=True,
+        done = subprocess.run([str(part) for part in command], cwd=cwd, env=env, capture_output=True, text=True,
                               timeout=COMMAND_TIMEOUT, check=False)
     except subprocess.TimeoutExpired:
         raise AnchorUnavailable(f"{name} took more than {COMMAND_TIMEOUT} s") from None
     if done.returncode != 0:
-        tail = (done.stderr.strip() or done.stdout.strip() or "no output").splitlines()[-1]
-        raise AnchorUnavailable(f"{name} exited with {done.returncode}: {tail}")
+        lines = (done.stderr + done.stdout).strip().splitlines() or ["no output"]
+        errors = [line.strip() for line in lines if re.search(r"\w(Error|Exception)\b", line)]
+        raise AnchorUnavailable(f"{name} exited with {done.returncode}: {(errors or lines)[-1]}")
     return done
 
 
@@ -122,6 +127,7 @@ def _defined_names(source: str) -> list[str]:
 
 
 def _notebook(cells: list[NotebookNode]) -> NotebookNode:
+    """A python3 notebook holding `cells`."""
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     return notebook

@@ -1,6 +1,7 @@
 """Benchmark: per-submission grading time over a batch of generated notebook submissions.
 
     python bench/bench_grading.py --count 40 --jobs 2 --assignment backprop
+    python bench/bench_grading.py --count 12 --jobs 1 2 --anchors 4   # also nbclient, otter, nbgrader
 
 The batch mixes correct notebooks, realistic bugs from tests/mutants/ and untouched skeletons, written as real
 nbformat notebooks with the experiment cells students leave behind. Prints wall time per submission, amortized
@@ -17,9 +18,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from anchors import AnchorUnavailable, time_nbclient, time_nbgrader, time_otter  # noqa: E402
+
 from autograder.batch import grade_batch  # noqa: E402
 from autograder.config import load_config  # noqa: E402
 from autograder.notebooks import notebook_from_source, write_notebook  # noqa: E402
+from autograder.sandbox import shared_zygote  # noqa: E402
 
 EXPERIMENTS = ["%matplotlib inline\nimport numpy as np",
                "for epoch in range(10**6):\n    pass", "print('training done')"]
@@ -37,24 +41,52 @@ def make_batch(assignment: str, count: int, folder: Path) -> list[Path]:
     return paths
 
 
+def print_anchors(paths: list[Path], workdir: Path, ours: dict[int, float]) -> None:
+    """Time the anchors on `paths` and print them next to our seconds per submission, with the ratios."""
+    best = min(ours, key=ours.get)
+    columns = [1, best] if 1 in ours and best != 1 else [best]
+    print(f"\nanchors on the first {len(paths)} notebooks (ours: over the whole batch); ratio = anchor / ours")
+    print(f"{'':10}{'s per submission':>18}" + "".join(f"{f'/ ours jobs={jobs}':>16}" for jobs in columns))
+    for jobs in ours:
+        print(f"{f'ours j={jobs}':10}{ours[jobs]:18.3f}")
+    anchors = {"nbclient": lambda: time_nbclient(paths), "otter": lambda: time_otter(paths, workdir / "otter"),
+               "nbgrader": lambda: time_nbgrader(paths, workdir / "nbgrader")}
+    for name, measure in anchors.items():
+        try:
+            seconds = measure()
+        except AnchorUnavailable as error:
+            print(f"{name}: unavailable ({error})")
+            continue
+        print(f"{name:10}{seconds:18.3f}" + "".join(f"{seconds / ours[jobs]:15.1f}x" for jobs in columns))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assignment", default="backprop", choices=["backprop", "rnn"])
     parser.add_argument("--count", type=int, default=40)
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--anchors", type=int, default=0, metavar="K",
+                        help="also time nbclient, otter run and nbgrader autograde on the first K notebooks")
     args = parser.parse_args()
     config = load_config(ROOT / "grader.toml")
     with tempfile.TemporaryDirectory() as tmp:
         paths = make_batch(args.assignment, args.count, Path(tmp) / "subs")
         print(f"{args.count} {args.assignment} notebooks (correct, buggy, not attempted)")
         baseline = None
+        ours = {}
         for jobs in args.jobs:
             started = time.perf_counter()
             grade_batch(paths, assignment=args.assignment, out_dir=Path(tmp) / f"out{jobs}", config=config, jobs=jobs)
             elapsed = time.perf_counter() - started
             baseline = baseline or elapsed
-            print(f"jobs={jobs}: {elapsed:.2f} s total, {1000 * elapsed / args.count:.0f} ms per submission, "
+            print(f"jobs={jobs}: {elapsed:.2f} s total, {1000 * elapsed / args.count:.1f} ms per submission, "
                   f"speed-up {baseline / elapsed:.2f}x")
+            if jobs == 1:  # graded in this process: its zygote saw every worker end (wait4)
+                stats = shared_zygote().stats()
+                print(f"  peak memory of a worker: {stats['peak_rss_kb'] / 1024:.0f} MiB over {stats['workers']} workers")
+            ours[jobs] = elapsed / args.count
+        if args.anchors:
+            print_anchors(paths[:args.anchors], Path(tmp) / "anchors", ours)
 
 
 if __name__ == "__main__":
