@@ -24,6 +24,7 @@ from typing import Callable
 PR_SET_PDEATHSIG = 1
 MAX_STATUSES = 4096
 STATS = {"workers": 0, "peak_rss_kb": 0}  # in the zygote: workers reaped, and the largest peak RSS among them
+WORKERS: set[int] = set()  # in the zygote: pids of live workers
 
 
 # ---------------------------------------------------------------------------------------------- in the zygote
@@ -52,6 +53,7 @@ def serve_zygote(fd: int, start_worker: Callable[[int, int, int], None]) -> None
                     start_worker(*fds)
                 finally:
                     os._exit(0)
+            WORKERS.add(pid)
             for passed in fds:
                 os.close(passed)
             control.send(json.dumps({"pid": pid}).encode())
@@ -88,8 +90,10 @@ def _reap(statuses: dict[int, int]) -> None:
         if pid == 0:
             return
         statuses[pid] = os.waitstatus_to_exitcode(status)
-        STATS["workers"] += 1
-        STATS["peak_rss_kb"] = max(STATS["peak_rss_kb"], usage.ru_maxrss)
+        if pid in WORKERS:  # not the short-lived sweepers `_end` forks
+            WORKERS.discard(pid)
+            STATS["workers"] += 1
+            STATS["peak_rss_kb"] = max(STATS["peak_rss_kb"], usage.ru_maxrss)
         if len(statuses) > MAX_STATUSES:
             statuses.pop(next(iter(statuses)))
 
