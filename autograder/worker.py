@@ -244,7 +244,6 @@ def _on_alarm(signum: int, frame: Any) -> None:
 
 def serve(channel: Channel, session: Session) -> None:
     handlers = {
-        "exec": session.exec_statement,
         "load": lambda request, inbox, outbox: session.load(request, inbox, outbox, channel.send),
         "calls": lambda request, inbox, outbox: session.calls(request, inbox, outbox, channel.send),
         "callables": session.callables,

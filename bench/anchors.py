@@ -88,6 +88,8 @@ def _run(command: list[str | Path], cwd: Path | None = None) -> subprocess.Compl
                               timeout=COMMAND_TIMEOUT, check=False)
     except subprocess.TimeoutExpired:
         raise AnchorUnavailable(f"{name} took more than {COMMAND_TIMEOUT} s") from None
+    except OSError as error:
+        raise AnchorUnavailable(f"{name}: {error.strerror}") from None
     if done.returncode != 0:
         lines = (done.stderr + done.stdout).strip().splitlines() or ["no output"]
         errors = [line.strip() for line in lines if re.search(r"\w(Error|Exception)\b", line)]
@@ -95,12 +97,13 @@ def _run(command: list[str | Path], cwd: Path | None = None) -> subprocess.Compl
     return done
 
 
-def ensure_venv(name: str, requirement: str) -> Path:
-    """The bin/ folder of bench/.venvs/NAME holding `requirement`, numpy and ipykernel; installs it once."""
+def ensure_venv(name: str, requirement: str, command: str) -> Path:
+    """The bin/ folder of bench/.venvs/NAME holding `requirement`, numpy and ipykernel; installs it once
+    (again if the venv is damaged: its `command` is missing)."""
     venv = VENVS / name
     requirements = [requirement, _pinned("numpy"), _pinned("ipykernel")]
     stamp = venv / "bench-requirements.txt"
-    if stamp.is_file() and stamp.read_text().split() == requirements:
+    if stamp.is_file() and stamp.read_text().split() == requirements and (venv / "bin" / command).is_file():
         return venv / "bin"
     started = time.perf_counter()
     print(f"installing {' '.join(requirements)} into {venv} (once)", file=sys.stderr)
@@ -175,7 +178,7 @@ def _otter_master() -> NotebookNode:
 
 def time_otter(paths: list[Path], workdir: Path) -> float:
     """Seconds per submission of `otter run` (a fresh process per submission, as otter runs it)."""
-    bin_dir = ensure_venv("otter", OTTER)
+    bin_dir = ensure_venv("otter", OTTER, "otter")
     workdir.mkdir(parents=True, exist_ok=True)
     master = workdir / f"{ASSIGNMENT}.ipynb"
     nbformat.write(_otter_master(), master)
@@ -237,7 +240,7 @@ def _nbgrader_submission(release: NotebookNode, submission: NotebookNode) -> Not
 
 def time_nbgrader(paths: list[Path], workdir: Path) -> float:
     """Seconds per submission of one `nbgrader autograde` over all submissions, in a fresh course directory."""
-    bin_dir = ensure_venv("nbgrader", NBGRADER)
+    bin_dir = ensure_venv("nbgrader", NBGRADER, "nbgrader")
     workdir.mkdir(parents=True)
     (workdir / "nbgrader_config.py").write_text(
         f"c = get_config()\nc.CourseDirectory.course_id = 'bench'\nc.CourseDirectory.root = {str(workdir)!r}\n")
