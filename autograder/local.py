@@ -114,6 +114,16 @@ class LocalRunner:
                 outcomes.append(error)
         return outcomes
 
+    def sweep_many(self, fn: str, jobs: list[tuple[list[Any], int | None, list[list]]]
+                   ) -> list[np.ndarray | Exception]:
+        outcomes: list[np.ndarray | Exception] = []
+        for args, pick, perturb in jobs:
+            try:
+                outcomes.append(self.sweep(fn, args, pick, perturb))
+            except StudentError as error:
+                outcomes.append(error)
+        return outcomes
+
     def sweep(self, fn: str, args: list[Any], pick: int | None, perturb: list[list]) -> np.ndarray:
         outputs = []
         for arg_index, flat_index, delta in perturb:

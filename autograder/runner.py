@@ -101,38 +101,60 @@ class StudentRunner:
         If the worker is lost on the way, every call gets that failure (the function is not called again).
         """
         frame = wire.Frame()
-        calls = [{"fn": fn, "args": [frame.encode(a) for a in args], "keep": list(keep), "echo": echo}
+        items = [{"fn": fn, "args": [frame.encode(a) for a in args], "keep": list(keep), "echo": echo}
                  for args in arg_lists]
-        message = {"op": "calls", "fn": fn, "calls": calls, "each": self.settings.call_timeout}
-        try:
-            return self._many_outcomes(fn, len(calls), *self._request(
-                message, self.settings.call_timeout * max(1, len(calls)), frame, each=self.settings.call_timeout))
-        except (StudentTimeout, StudentCrash) as failure:
-            return [failure] * len(arg_lists)
 
-    def _many_outcomes(self, fn: str, count: int, reply: dict, answer: wire.Frame
-                       ) -> list[tuple[Any, list] | Exception]:
-        replies = reply.get("replies")
-        if not isinstance(replies, list) or len(replies) != count:
-            raise self._malformed("a reply without one answer per call")
-        outcomes: list[tuple[Any, list] | Exception] = []
-        for item in replies:
-            item = item if isinstance(item, dict) else {}
-            if item.get("ok"):
-                echoed = item.get("echo", [])
-                if "result" not in item or not isinstance(echoed, list):
-                    raise self._malformed("a reply without its result")
-                try:
-                    outcomes.append((answer.decode(item["result"]), [answer.decode(a) for a in echoed]))
-                except wire.WireError as exc:
-                    raise self._malformed(str(exc)) from None
-            elif item.get("timeout"):
-                timeout = StudentTimeout(f"did not finish within {self.settings.call_timeout:g} s")
-                self.given_up[fn] = (StudentTimeout, f"{timeout}, so it was not called again")
-                outcomes.append(timeout)
-            else:
-                outcomes.append(self._student_error(item.get("error")))
-        return outcomes
+        def outcome(item: dict, answer: wire.Frame) -> tuple[Any, list]:
+            echoed = item.get("echo", [])
+            if "result" not in item or not isinstance(echoed, list):
+                raise self._malformed("a reply without its result")
+            return answer.decode(item["result"]), [answer.decode(a) for a in echoed]
+
+        return self._many("calls", fn, items, frame, outcome, self.settings.call_timeout)
+
+    def sweep_many(self, fn: str, jobs: list[tuple[list[Any], int | None, list[list]]]
+                   ) -> list[np.ndarray | Exception]:
+        """`sweep` for each (args, pick, perturb), in one round trip; each outcome is the outputs or the failure."""
+        frame = wire.Frame()
+        items = [{"args": [frame.encode(a) for a in args], "pick": pick, "perturb": perturb}
+                 for args, pick, perturb in jobs]
+        counts = iter([len(perturb) for _, _, perturb in jobs])
+
+        def outcome(item: dict, answer: wire.Frame) -> np.ndarray:
+            outputs = answer.decode(item.get("outputs"))
+            if not isinstance(outputs, np.ndarray) or outputs.shape[:1] != (next(counts),):
+                raise self._malformed("outputs of the wrong shape")
+            return outputs
+
+        longest = max((len(perturb) for _, _, perturb in jobs), default=0)
+        return self._many("sweeps", fn, items, frame, outcome, self.settings.call_timeout * max(1.0, longest / 100))
+
+    def _many(self, op: str, fn: str, items: list[dict], frame: wire.Frame, outcome: Any, each: float) -> list:
+        """One request of independent items, each timed on its own; a failure per item, or for all if the
+        worker is lost or breaks the protocol."""
+        message = {"op": op, "fn": fn, op: items, "each": each}
+        try:
+            reply, answer = self._request(message, each * max(1, len(items)), frame, each=each)
+            replies = reply.get("replies")
+            if not isinstance(replies, list) or len(replies) != len(items):
+                raise self._malformed("a reply without one answer per item")
+            outcomes: list = []
+            for item in replies:
+                item = item if isinstance(item, dict) else {}
+                if item.get("ok"):
+                    try:
+                        outcomes.append(outcome(item, answer))
+                    except wire.WireError as exc:
+                        raise self._malformed(str(exc)) from None
+                elif item.get("timeout"):
+                    timeout = StudentTimeout(f"did not finish within {each:g} s")
+                    self.given_up[fn] = (StudentTimeout, f"{timeout}, so it was not called again")
+                    outcomes.append(timeout)
+                else:
+                    outcomes.append(self._student_error(item.get("error")))
+            return outcomes
+        except (StudentTimeout, StudentCrash) as failure:
+            return [failure] * len(items)
 
     def sweep(self, fn: str, args: list[Any], pick: int | None, perturb: list[list]) -> np.ndarray:
         """Outputs of `fn` at many nudged copies of `args`, stacked (see `numeric.perturbations`)."""

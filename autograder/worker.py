@@ -145,13 +145,21 @@ class Session:
 
     def calls(self, request: dict, inbox: wire.Frame, outbox: wire.Frame, notify: Any = None) -> dict:
         """Independent calls in one request, each timed on its own and each with its own outcome."""
+        return self._each(request, "calls", lambda item: self.call(item, inbox, outbox), notify)
+
+    def sweeps(self, request: dict, inbox: wire.Frame, outbox: wire.Frame, notify: Any = None) -> dict:
+        """Several `sweep`s of one function in one request, each timed on its own."""
+        return self._each(request, "sweeps", lambda item: self.sweep(dict(item, fn=request["fn"]), inbox, outbox),
+                          notify)
+
+    def _each(self, request: dict, key: str, run: Any, notify: Any) -> dict:
         replies = []
-        for index, call in enumerate(request["calls"]):
+        for index, item in enumerate(request[key]):
             if notify is not None:
                 notify({"started": index})
             signal.setitimer(signal.ITIMER_REAL, float(request["each"]))
             try:
-                replies.append(self.call(call, inbox, outbox))
+                replies.append(run(item))
             except CallTimeout:
                 replies.append({"ok": False, "timeout": True})
             except BaseException as exc:  # noqa: BLE001 - student code may raise anything
@@ -246,6 +254,7 @@ def serve(channel: Channel, session: Session) -> None:
     handlers = {
         "load": lambda request, inbox, outbox: session.load(request, inbox, outbox, channel.send),
         "calls": lambda request, inbox, outbox: session.calls(request, inbox, outbox, channel.send),
+        "sweeps": lambda request, inbox, outbox: session.sweeps(request, inbox, outbox, channel.send),
         "callables": session.callables,
         "call": session.call,
         "sweep": session.sweep,

@@ -6,7 +6,7 @@ of linear_backward's value points, not all of them.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
@@ -40,6 +40,7 @@ class TaskContext:
     points: dict[str, float]
     defined: set[str]
     public: bool = False  # the student's local checks: fewer cases, and hidden-only checks are left out
+    gradchecks: list = field(default_factory=list)  # queued numeric gradient checks (checks.layer)
 
     @property
     def tol(self) -> Any:

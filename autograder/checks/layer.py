@@ -1,6 +1,7 @@
 """Checks of layers: a forward `(out, cache)` and its backward, fed the student's own cache."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -8,10 +9,8 @@ import numpy as np
 from autograder import wire
 from autograder.cases import draw_inputs, draw_upstream, rng_for, shape_of
 from autograder.checks.common import (
-    Failure,
     Tally,
     TaskContext,
-    call,
     call_each,
     close,
     compare,
@@ -67,43 +66,47 @@ def grade_backward(ctx: TaskContext, task: BackwardTask) -> list[CheckResult]:
     tally = Tally({"structure": grad_names, "values": grad_names, "gradcheck": grad_names,
                    "inputs_unchanged": [task.upstream]})
     seed = ctx.config.grading.seed
-    for case in ctx.cases(task.name):
-        args = draw_inputs(seed, task.name, case, forward.inputs)
-        dout = draw_upstream(seed, task.name, case, shape_of(forward.output, case.sizes))
+    cases = ctx.cases(task.name)
+    inputs = [draw_inputs(seed, task.name, case, forward.inputs) for case in cases]
+    upstreams = [draw_upstream(seed, task.name, case, shape_of(forward.output, case.sizes)) for case in cases]
+    # Every case's forward in one request, then every backward on the caches those left in the worker.
+    forwards = ctx.runner.call_many(forward.name, inputs, keep=(1,))
+    if any(isinstance(outcome, Exception) for outcome in forwards):
+        probe_not_attempted(ctx, task.name, upstreams[0])
+    ready = []
+    for case, args, dout, outcome in zip(cases, inputs, upstreams, forwards):
+        where = f"case {case.number} ({case.label()})"
+        if isinstance(outcome, Exception):
+            tally.fail_all(f"{where}: {task.name} needs the cache of your {forward.name}, which failed: "
+                           f"{describe(outcome)}")
+            continue
+        parts = unpack(outcome[0], 2, "(out, cache)")
+        if isinstance(parts, str) or not isinstance(parts[1], wire.Handle):
+            drop_handles(ctx, outcome[0])
+            tally.fail_all(f"{where}: your {forward.name} must return (out, cache) for {task.name} to be checked")
+            continue
+        ready.append((where, args, dout, parts[0], parts[1]))
+    backwards = call_each(ctx, task.name, [[dout, cache] for _, _, dout, _, cache in ready], echo=True)
+    ctx.runner.drop([cache for *_, cache in ready])
+    for (where, args, dout, student_out, _), outcome in zip(ready, backwards):
+        if isinstance(outcome, Exception):
+            tally.fail_all(f"{where}: {describe(outcome)}")
+            continue
+        result, echoed = outcome
+        drop_handles(ctx, result)
         ref_out, ref_cache = ref_forward(*[a.copy() for a in args])
         expected = ref_backward(dout.copy(), ref_cache)
         expected = [expected] if task.single else list(expected)
-        where = f"case {case.number} ({case.label()})"
-        try:
-            forward_result, _ = ctx.runner.call(forward.name, args, keep=(1,))
-        except Failure as failure:
-            probe_not_attempted(ctx, task.name, dout)
-            tally.fail_all(f"{where}: {task.name} needs the cache of your {forward.name}, which failed: "
-                           f"{describe(failure)}")
-            continue
-        forward_parts = unpack(forward_result, 2, "(out, cache)")
-        if isinstance(forward_parts, str) or not isinstance(forward_parts[1], wire.Handle):
-            drop_handles(ctx, forward_result)
-            tally.fail_all(f"{where}: your {forward.name} must return (out, cache) for {task.name} to be checked")
-            continue
-        cache = forward_parts[1]
-        try:
-            result, echoed = call(ctx, task.name, [dout, cache], echo=True)
-        except Failure as failure:
-            tally.fail_all(f"{where}: {describe(failure)}")
-            continue
-        finally:
-            ctx.runner.drop([cache])
-        drop_handles(ctx, result)
         grads = unpack(result, 1 if task.single else len(grad_names), tuple_text(grad_names, task.single))
         if isinstance(grads, str):
             tally.fail_all(f"{where}: {grads}", ("structure", "values", "gradcheck"))
         else:
             for name, received, wanted in zip(grad_names, grads, expected):
                 judge_array(ctx, tally, where, name, received, wanted)
-            forward_right = close(forward_parts[0], ref_out, ctx.tol.values, ctx.tol.floor)
-            gradcheck(ctx, tally, where, forward.name, args, dout, grad_names, grads, forward_right)
+            forward_right = close(student_out, ref_out, ctx.tol.values, ctx.tol.floor)
+            queue_gradcheck(ctx, tally, where, forward.name, args, dout, grad_names, grads, forward_right)
         judge_unchanged(tally, where, [task.upstream], [dout], echoed[:1])
+    run_gradchecks(ctx)
     return tally.results(task.name, ctx.points, {
         "structure": f"{task.name} returns {tuple_text(grad_names, task.single)}, float64 arrays shaped like "
                      f"the inputs they are gradients of",
@@ -122,42 +125,74 @@ def _at_entries(received: Any, shape: tuple[int, ...], flat_indices: np.ndarray)
     return received
 
 
-def gradcheck(ctx: TaskContext, tally: Tally, where: str, forward: str, args: list[np.ndarray],
-               upstream: np.ndarray, names: list[str], grads: list[Any], scored: bool, pick: int | None = 0,
-               wrt: list[int] | None = None) -> None:
+@dataclass
+class _Gradcheck:
+    """A numeric gradient check waiting for its sweep: what to nudge, and how to judge the outputs."""
+
+    tally: Tally
+    where: str
+    forward: str
+    args: list[np.ndarray]
+    pick: int | None
+    entries: dict[int, np.ndarray]
+    upstream: np.ndarray
+    names: list[str]
+    grads: list[Any]
+    wrt: list[int]
+    scored: bool
+
+
+def queue_gradcheck(ctx: TaskContext, tally: Tally, where: str, forward: str, args: list[np.ndarray],
+                    upstream: np.ndarray, names: list[str], grads: list[Any], scored: bool, pick: int | None = 0,
+                    wrt: list[int] | None = None) -> None:
     """Student backward against the numeric gradient of the student's own forward, weighted by `upstream`.
 
-    When the student's forward is itself wrong, a mismatch is reported but not scored: the backward was
-    already judged against the reference, and a forward bug is graded on the forward.
+    Queued, so that all of a task's sweeps go to the worker in one request (`run_gradchecks`). When the
+    student's forward is itself wrong, a mismatch is reported but not scored: the backward was already
+    judged against the reference, and a forward bug is graded on the forward.
     """
     wrt = list(range(len(args))) if wrt is None else wrt
-    shapes = [a.shape for a in args]
     rng = rng_for(ctx.config.grading.seed, forward, "gradcheck", where)
-    entries = sample_entries(shapes, wrt, GRADCHECK_ENTRIES, rng)
-    try:
-        outputs = ctx.runner.sweep(forward, args, pick, perturbations(entries, ctx.tol.step))
-    except Failure as failure:
-        tally.fail_all(f"{where}: calling your {forward} for the numeric gradient {describe(failure)}",
+    entries = sample_entries([a.shape for a in args], wrt, GRADCHECK_ENTRIES, rng)
+    ctx.gradchecks.append(_Gradcheck(tally, where, forward, args, pick, entries, upstream, names, grads, wrt, scored))
+
+
+def run_gradchecks(ctx: TaskContext) -> None:
+    """Send the queued sweeps, one request per forward function, and judge each."""
+    queued, ctx.gradchecks = ctx.gradchecks, []
+    for forward in dict.fromkeys(job.forward for job in queued):
+        jobs = [job for job in queued if job.forward == forward]
+        outcomes = ctx.runner.sweep_many(forward, [(job.args, job.pick, perturbations(job.entries, ctx.tol.step))
+                                                  for job in jobs])
+        for job, outputs in zip(jobs, outcomes):
+            _judge_gradcheck(ctx, job, outputs)
+
+
+def _judge_gradcheck(ctx: TaskContext, job: _Gradcheck, outputs: np.ndarray | Exception) -> None:
+    tally, where, forward = job.tally, job.where, job.forward
+    if isinstance(outputs, Exception):
+        tally.fail_all(f"{where}: calling your {forward} for the numeric gradient {describe(outputs)}",
                        ("gradcheck",))
         return
-    if outputs[0].size != upstream.size:
-        if scored:
-            tally.fail_all(f"{where}: your {forward} returns {outputs[0].size} values, expected {upstream.size}",
-                           ("gradcheck",))
+    if outputs[0].size != job.upstream.size:
+        if job.scored:
+            tally.fail_all(f"{where}: your {forward} returns {outputs[0].size} values, expected "
+                           f"{job.upstream.size}", ("gradcheck",))
         else:
             tally.note("gradcheck", f"not scored here: your {forward} returns {outputs[0].size} values, "
-                                    f"expected {upstream.size}")
+                                    f"expected {job.upstream.size}")
         return
-    numeric = numeric_gradients(outputs, upstream, entries, ctx.tol.step)
-    sampled = [_at_entries(received, shapes[arg], entries[arg]) for received, arg in zip(grads, wrt)]
-    wanted = [numeric[arg] for arg in wrt]
-    if not scored and all(close(r, w, ctx.tol.gradcheck, ctx.tol.floor) for r, w in zip(sampled, wanted)):
+    numeric = numeric_gradients(outputs, job.upstream, job.entries, ctx.tol.step)
+    shapes = [a.shape for a in job.args]
+    sampled = [_at_entries(received, shapes[arg], job.entries[arg]) for received, arg in zip(job.grads, job.wrt)]
+    wanted = [numeric[arg] for arg in job.wrt]
+    if not job.scored and all(close(r, w, ctx.tol.gradcheck, ctx.tol.floor) for r, w in zip(sampled, wanted)):
         tally.note("gradcheck", f"your backward is consistent with your own {forward}, which is wrong: "
                                 f"fix the forward first")
-    for name, received, want in zip(names, sampled, wanted):
+    for name, received, want in zip(job.names, sampled, wanted):
         problem = compare(received, want, ctx.tol.gradcheck, ctx.tol.floor, name,
                           "the numeric gradient of your " + forward)
-        if problem and not scored:
+        if problem and not job.scored:
             tally.note("gradcheck", f"{name} does not match the numeric gradient of your {forward}, but your "
                                     f"{forward} is itself wrong, so this is not scored here")
             problem = None

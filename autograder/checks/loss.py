@@ -1,16 +1,15 @@
 """Checks of a loss function `(loss, dscores)`, including numerical stability at large scores."""
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
 from autograder.cases import STABILITY_SCALE, Case, draw_inputs
 from autograder.checks.common import (
-    Failure,
     Tally,
     TaskContext,
-    call,
+    call_each,
     close,
     compare,
     describe,
@@ -19,7 +18,7 @@ from autograder.checks.common import (
     scalar_problem,
     unpack,
 )
-from autograder.checks.layer import gradcheck
+from autograder.checks.layer import queue_gradcheck, run_gradchecks
 from autograder.results import CheckResult
 from autograder.tasks import LossTask
 
@@ -31,16 +30,18 @@ def grade_loss(ctx: TaskContext, task: LossTask) -> list[CheckResult]:
                    "gradcheck": ["dscores"], "stability": ["loss", "dscores"], "inputs_unchanged": input_names})
     seed = ctx.config.grading.seed
     cases = ctx.cases(task.name)
-    for case in cases:
-        scores, labels = draw_inputs(seed, task.name, case, task.inputs)
+    inputs = [draw_inputs(seed, task.name, case, task.inputs) for case in cases]
+    large = [] if ctx.public else [(case, _large_scores(seed, task, case)) for case in (cases[0], cases[-1])]
+    # The ordinary cases and the large-score cases, all in one request.
+    outcomes = call_each(ctx, task.name, inputs + [args for _, args in large], echo=True)
+    for case, (scores, labels), outcome in zip(cases, inputs, outcomes):
         where = f"case {case.number} ({case.label()})"
         ref_loss, ref_dscores = reference(scores.copy(), labels.copy())
-        try:
-            result, echoed = call(ctx, task.name, [scores, labels], echo=True)
-        except Failure as failure:
-            tally.fail_all(f"{where}: {describe(failure)}", ("structure", "loss", "gradient", "gradcheck",
+        if isinstance(outcome, Exception):
+            tally.fail_all(f"{where}: {describe(outcome)}", ("structure", "loss", "gradient", "gradcheck",
                                                               "inputs_unchanged"))
             continue
+        result, echoed = outcome
         parts = unpack(result, 2, "(loss, dscores)")
         if isinstance(parts, str):
             tally.fail_all(f"{where}: {parts}", ("structure", "loss", "gradient", "gradcheck"))
@@ -51,12 +52,12 @@ def grade_loss(ctx: TaskContext, task: LossTask) -> list[CheckResult]:
             judge_array(ctx, tally, where, "loss", loss, np.float64(ref_loss), structure=False, check="loss")
             judge_array(ctx, tally, where, "dscores", dscores, ref_dscores, check="gradient")
             loss_right = close(loss, ref_loss, ctx.tol.values, ctx.tol.floor)
-            gradcheck(ctx, tally, where, task.name, [scores, labels], np.ones(()), ["dscores"], [dscores],
-                       loss_right, pick=0, wrt=[0])
+            queue_gradcheck(ctx, tally, where, task.name, [scores, labels], np.ones(()), ["dscores"], [dscores],
+                            loss_right, pick=0, wrt=[0])
         judge_unchanged(tally, where, input_names, [scores, labels], echoed)
-    if not ctx.public:
-        for case in (cases[0], cases[-1]):
-            stability_case(ctx, tally, task, reference, case)
+    for (case, args), outcome in zip(large, outcomes[len(inputs):]):
+        _judge_stability(ctx, tally, reference, case, args, outcome)
+    run_gradchecks(ctx)
     return tally.results(task.name, ctx.points, {
         "structure": f"{task.name} returns (loss, dscores): loss a float, dscores a float64 array of shape (N, C)",
         "loss": f"loss is the mean cross-entropy of the reference (relative error at most {ctx.tol.values:g})",
@@ -69,20 +70,22 @@ def grade_loss(ctx: TaskContext, task: LossTask) -> list[CheckResult]:
     })
 
 
-def stability_case(ctx: TaskContext, tally: Tally, task: LossTask, reference: Callable, case: Case) -> None:
-    scores, labels = draw_inputs(ctx.config.grading.seed, task.name + ":stability", case, task.inputs)
-    scores = scores * (STABILITY_SCALE / 2.0)
+def _large_scores(seed: int, task: LossTask, case: Case) -> list[np.ndarray]:
+    scores, labels = draw_inputs(seed, task.name + ":stability", case, task.inputs)
+    return [scores * (STABILITY_SCALE / 2.0), labels]
+
+
+def _judge_stability(ctx: TaskContext, tally: Tally, reference: Callable, case: Case, args: list[np.ndarray],
+                     outcome: tuple[Any, list] | Exception) -> None:
     where = f"large scores, case {case.number} ({case.label()})"
-    ref_loss, ref_dscores = reference(scores.copy(), labels.copy())
-    try:
-        result, _ = call(ctx, task.name, [scores, labels])
-    except Failure as failure:
-        tally.fail_all(f"{where}: {describe(failure)}", ("stability",))
+    if isinstance(outcome, Exception):
+        tally.fail_all(f"{where}: {describe(outcome)}", ("stability",))
         return
-    parts = unpack(result, 2, "(loss, dscores)")
+    parts = unpack(outcome[0], 2, "(loss, dscores)")
     if isinstance(parts, str):
         tally.fail_all(f"{where}: {parts}", ("stability",))
         return
+    ref_loss, ref_dscores = reference(*[a.copy() for a in args])
     for name, received, wanted in (("loss", parts[0], np.float64(ref_loss)), ("dscores", parts[1], ref_dscores)):
         problem = compare(received, wanted, ctx.tol.values, ctx.tol.floor, name, "the reference")
         tally.record("stability", name, problem and f"{where}: {problem}")
