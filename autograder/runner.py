@@ -156,21 +156,6 @@ class StudentRunner:
         except (StudentTimeout, StudentCrash) as failure:
             return [failure] * len(items)
 
-    def sweep(self, fn: str, args: list[Any], pick: int | None, perturb: list[list]) -> np.ndarray:
-        """Outputs of `fn` at many nudged copies of `args`, stacked (see `numeric.perturbations`)."""
-        frame = wire.Frame()
-        message = {"op": "sweep", "fn": fn, "args": [frame.encode(a) for a in args], "pick": pick,
-                   "perturb": perturb}
-        budget = self.settings.call_timeout * max(1.0, len(perturb) / 100)
-        reply, answer = self._request(message, budget, frame)
-        try:
-            outputs = answer.decode(reply.get("outputs"))
-        except wire.WireError as exc:
-            raise self._malformed(str(exc)) from None
-        if not isinstance(outputs, np.ndarray) or outputs.shape[:1] != (len(perturb),):
-            raise self._malformed("outputs of the wrong shape")
-        return outputs
-
     def chain(self, calls: list[tuple[str, list[Any]]], send: list[tuple[int, tuple[int, ...]]]) -> dict[int, Any]:
         """Dependent calls in one round trip (see worker.Session.chain); the results of the calls in `send`,
         with the positions given there kept in the worker as handles."""

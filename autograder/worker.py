@@ -257,7 +257,6 @@ def serve(channel: Channel, session: Session) -> None:
         "sweeps": lambda request, inbox, outbox: session.sweeps(request, inbox, outbox, channel.send),
         "callables": session.callables,
         "call": session.call,
-        "sweep": session.sweep,
         "chain": session.chain,
     }
     signal.signal(signal.SIGALRM, _on_alarm)
