@@ -121,3 +121,16 @@ def _check(result: int, what: str) -> None:
     if result != 0:
         errno = ctypes.get_errno()
         raise OSError(errno, f"{what}: {os.strerror(errno)}")
+
+
+def fork_uid_sweeper(uid: int) -> int:
+    """Fork a child that kills every process of `uid` (a fork bomb can leave the process group, not its uid)
+    and exits; returns its pid, for the caller to reap."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setuid(uid)
+            os.kill(-1, signal.SIGKILL)
+        finally:
+            os._exit(0)
+    return pid

@@ -94,13 +94,7 @@ class LocalRunner:
     def call(self, fn: str, args: list[Any], keep: tuple[int, ...] = (), echo: bool = False) -> tuple[Any, list]:
         real = [self.objects[a.id] if isinstance(a, wire.Handle) else copy.deepcopy(a) for a in args]
         result = self._invoke(fn, real)
-        if keep and isinstance(result, (tuple, list)) and len(result) > max(keep):
-            parts = list(result)
-            for index in keep:
-                handle = wire.Handle(len(self.objects) + 1, type(parts[index]).__name__)
-                self.objects[handle.id] = parts[index]
-                parts[index] = handle
-            result = parts if type(result) is list else tuple(parts)
+        result = wire.keep_as_handles(result, keep, self._store)
         echoed = [None if isinstance(a, wire.Handle) else _plain(r) for a, r in zip(args, real)] if echo else []
         return _plain(result), echoed
 
@@ -140,16 +134,13 @@ class LocalRunner:
             results.append(self._invoke(fn, [_follow_ref(a, results) for a in real]))
         replies = {}
         for index, keep in send:
-            result = results[index]
-            if keep and isinstance(result, (tuple, list)) and len(result) > max(keep):
-                parts = list(result)
-                for position in keep:
-                    handle = wire.Handle(len(self.objects) + 1, type(parts[position]).__name__)
-                    self.objects[handle.id] = parts[position]
-                    parts[position] = handle
-                result = tuple(parts)
-            replies[index] = _plain(result)
+            replies[index] = _plain(wire.keep_as_handles(results[index], keep, self._store))
         return replies
+
+    def _store(self, obj: Any) -> wire.Handle:
+        handle = wire.Handle(len(self.objects) + 1, type(obj).__name__)
+        self.objects[handle.id] = obj
+        return handle
 
     def drop(self, handles: list[wire.Handle]) -> None:
         for handle in handles:

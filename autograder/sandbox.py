@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from autograder import wire
-from autograder.isolation import Limits, worker_uid
+from autograder.isolation import Limits, fork_uid_sweeper, worker_uid
 from autograder.zygote import Zygote
 
 PACKAGE_PARENT = Path(__file__).resolve().parent.parent
@@ -224,12 +224,5 @@ class Worker:
 
 
 def kill_uid(uid: int) -> None:
-    """Kill every process left with this uid (a fork bomb can escape the process group, not its uid)."""
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.setuid(uid)
-            os.kill(-1, signal.SIGKILL)
-        finally:
-            os._exit(0)
-    os.waitpid(pid, 0)
+    """Kill every process left with this uid, and wait for that to be done."""
+    os.waitpid(fork_uid_sweeper(uid), 0)

@@ -132,12 +132,7 @@ class Session:
         sent = [inbox.decode(a) for a in request["args"]]
         args = [self._resolve(a) for a in sent]
         result = function(*args)
-        keep = request.get("keep") or []
-        if keep and isinstance(result, (tuple, list)) and len(result) > max(keep):
-            parts = list(result)
-            for index in keep:
-                parts[index] = self._store(parts[index])
-            result = parts if type(result) is list else tuple(parts)
+        result = wire.keep_as_handles(result, request.get("keep") or [], self._store)
         reply = {"ok": True, "result": outbox.encode(result)}
         if request.get("echo"):  # inputs as they are after the call; a cache passed by handle is not sent back
             reply["echo"] = [None if isinstance(s, wire.Handle) else outbox.encode(a) for s, a in zip(sent, args)]
@@ -196,13 +191,7 @@ class Session:
                 raise
         replies = {}
         for index, keep in request["send"]:
-            result = results[index]
-            if keep and isinstance(result, (tuple, list)) and len(result) > max(keep):
-                parts = list(result)
-                for position in keep:
-                    parts[position] = self._store(parts[position])
-                result = tuple(parts)
-            replies[str(index)] = outbox.encode(result)
+            replies[str(index)] = outbox.encode(wire.keep_as_handles(results[index], keep, self._store))
         return {"ok": True, "results": replies}
 
     @staticmethod

@@ -21,6 +21,8 @@ import threading
 import time
 from typing import Callable
 
+from autograder.isolation import fork_uid_sweeper
+
 PR_SET_PDEATHSIG = 1
 MAX_STATUSES = 4096
 STATS = {"workers": 0, "peak_rss_kb": 0}  # in the zygote: workers reaped, and the largest peak RSS among them
@@ -73,12 +75,8 @@ def _end(pid: int, uid: int | None) -> None:
         os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
-    if uid is not None and os.fork() == 0:  # reaped with the others by _reap
-        try:
-            os.setuid(uid)
-            os.kill(-1, signal.SIGKILL)
-        finally:
-            os._exit(0)
+    if uid is not None:
+        fork_uid_sweeper(uid)  # reaped with the others by _reap
 
 
 def _reap(statuses: dict[int, int]) -> None:
