@@ -61,7 +61,8 @@ def write_result(out_dir: Path, result: SubmissionResult, execution_time: float 
 def write_record(out_dir: Path, record: dict[str, Any]) -> Path:
     """DIR/<id>/grade.json, written last: its presence means the submission is completely graded."""
     path = Path(out_dir) / record["result"]["id"] / "grade.json"
-    write_atomic(path, json.dumps(record, indent=1, sort_keys=True) + "\n")
+    # Read by machines only: compact, since any indent makes json use its slow pure-Python encoder.
+    write_atomic(path, json.dumps(record, sort_keys=True, separators=(",", ":")) + "\n")
     return path
 
 
