@@ -113,7 +113,7 @@ class Worker:
         seconds, within the overall `timeout`.
         """
         self._send(dict(message, timeout=timeout), frame)
-        self.started = None  # the last step announced, to name the one that hung or crashed
+        self.started = 0 if each is not None else None  # the step under way, to name one that hangs or crashes
         final = time.monotonic() + timeout + GRACE_SECONDS
         deadline = final if each is None else min(final, time.monotonic() + each + GRACE_SECONDS)
         while True:
