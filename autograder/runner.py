@@ -80,23 +80,11 @@ class StudentRunner:
             raise self._malformed("a malformed list of names")
         return set(found) & set(names)
 
-    def call(self, fn: str, args: list[Any], keep: tuple[int, ...] = (), echo: bool = False) -> tuple[Any, list]:
-        """Call `fn(*args)` in the worker; the decoded result (kept positions become Handles) and echoed args."""
-        frame = wire.Frame()
-        message = {"op": "call", "fn": fn, "args": [frame.encode(a) for a in args], "keep": list(keep),
-                   "echo": echo}
-        reply, answer = self._request(message, self.settings.call_timeout, frame)
-        echo = reply.get("echo", [])
-        if "result" not in reply or not isinstance(echo, list):
-            raise self._malformed("a reply without its result")
-        try:
-            return answer.decode(reply["result"]), [answer.decode(a) for a in echo]
-        except wire.WireError as exc:
-            raise self._malformed(str(exc)) from None
-
     def call_many(self, fn: str, arg_lists: list[list[Any]], keep: tuple[int, ...] = (), echo: bool = False
                   ) -> list[tuple[Any, list] | Exception]:
-        """`call` for each argument list, in one round trip; each outcome is (result, echoed) or the exception.
+        """Call `fn(*args)` for each argument list, in one round trip; each outcome is (result, echoed) or the
+        exception. Positions in `keep` come back as Handles; `echo` sends the inputs back as they are after
+        the call.
 
         If the worker is lost on the way, every call gets that failure (the function is not called again).
         """
@@ -114,7 +102,8 @@ class StudentRunner:
 
     def sweep_many(self, fn: str, jobs: list[tuple[list[Any], int | None, list[list]]]
                    ) -> list[np.ndarray | Exception]:
-        """`sweep` for each (args, pick, perturb), in one round trip; each outcome is the outputs or the failure."""
+        """For each (args, pick, perturb): `fn`'s output (item `pick` of its result) at every nudge of `perturb`
+        (see numeric.perturbations), stacked; in one round trip. Each outcome is the outputs or the failure."""
         frame = wire.Frame()
         items = [{"args": [frame.encode(a) for a in args], "pick": pick, "perturb": perturb}
                  for args, pick, perturb in jobs]
@@ -251,8 +240,9 @@ class StudentRunner:
     def _load(self, notes: dict[Statement, str]) -> None:
         """Run the planned definitions in order; a statement that errs or times out is noted and passed over.
 
-        Statements go to the worker in one request. If the worker is lost in the middle of one, the load
-        starts over one statement per request, to find the statement that did it.
+        Statements go to the worker in one request; the worker announces each one it starts, so a statement
+        that hangs or kills the worker is named and skipped on the replay. Only if the announcements cannot be
+        trusted does the replay go one statement per request, to find it.
         """
         deadline = time.monotonic() + self.settings.load_timeout
         pending = [s for s in self.program.statements if s not in self.fatal]
@@ -273,10 +263,10 @@ class StudentRunner:
                 if started is not None and 0 <= started < len(batch):
                     raise _LostWhileLoading(batch[started], str(lost)) from None
                 if len(batch) > 1:
-                    self.load_singly = True  # no word of which statement did it: load one at a time
+                    self.load_singly = True  # a forged announcement: find the statement one at a time
                     raise _LostWhileLoading(None, str(lost)) from None
                 raise _LostWhileLoading(batch[0], str(lost)) from None
-            outcomes = reply.get("outcomes") if isinstance(reply.get("outcomes"), list) else []
+            outcomes = reply.get("replies") if isinstance(reply.get("replies"), list) else []
             if not outcomes:
                 raise _LostWhileLoading(batch[0], "broke the protocol")
             for statement, outcome in zip(batch, outcomes):

@@ -106,22 +106,8 @@ class Session:
         A statement that times out stops the batch (the grader resumes after it), so one slow statement can
         never use up the time of the ones after it.
         """
-        outcomes = []
-        for statement in request["statements"]:
-            signal.setitimer(signal.ITIMER_REAL, float(request["each"]))
-            try:
-                if notify is not None and outcomes:  # lets the grader time each statement (the first is implied)
-                    notify({"started": len(outcomes)})
-                self.exec_statement(statement, inbox, outbox)
-                outcomes.append({"ok": True})
-            except CallTimeout:
-                outcomes.append({"ok": False, "timeout": True})
-                break
-            except BaseException as exc:  # noqa: BLE001 - a failing statement is reported, not fatal
-                outcomes.append({"ok": False, "error": describe_error(exc)})
-            finally:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-        return {"ok": True, "outcomes": outcomes}
+        return self._each(request, "statements", lambda statement: self.exec_statement(statement, inbox, outbox),
+                          notify, stop_on_timeout=True)
 
     def callables(self, request: dict, inbox: wire.Frame, outbox: wire.Frame) -> dict:
         names = [name for name in request["names"] if callable(self.namespace.get(name))]
@@ -147,7 +133,8 @@ class Session:
         return self._each(request, "sweeps", lambda item: self.sweep(dict(item, fn=request["fn"]), inbox, outbox),
                           notify)
 
-    def _each(self, request: dict, key: str, run: Any, notify: Any) -> dict:
+    def _each(self, request: dict, key: str, run: Any, notify: Any, stop_on_timeout: bool = False) -> dict:
+        """Run `run` on each item of request[key] under its own alarm; one reply per item run."""
         replies = []
         for index, item in enumerate(request[key]):
             if notify is not None and index:  # the grader times each item; the first one is implied
@@ -157,6 +144,8 @@ class Session:
                 replies.append(run(item))
             except CallTimeout:
                 replies.append({"ok": False, "timeout": True})
+                if stop_on_timeout:
+                    break
             except BaseException as exc:  # noqa: BLE001 - student code may raise anything
                 replies.append({"ok": False, "error": describe_error(exc)})
             finally:
@@ -245,7 +234,6 @@ def serve(channel: Channel, session: Session) -> None:
         "calls": lambda request, inbox, outbox: session.calls(request, inbox, outbox, channel.send),
         "sweeps": lambda request, inbox, outbox: session.sweeps(request, inbox, outbox, channel.send),
         "callables": session.callables,
-        "call": session.call,
         "chain": session.chain,
     }
     signal.signal(signal.SIGALRM, _on_alarm)

@@ -90,23 +90,10 @@ class Tally:
         return out
 
 
-
-def call(ctx: TaskContext, fn: str, args: list[Any], keep: tuple[int, ...] = (), echo: bool = False
-          ) -> tuple[Any, list]:
-    try:
-        return ctx.runner.call(fn, args, keep=keep, echo=echo)
-    except StudentError as error:
-        if error.not_implemented:
-            raise NotAttempted(f"{fn} raises NotImplementedError({error.message!r})") from None
-        raise
-
-
 def call_each(ctx: TaskContext, fn: str, arg_lists: list[list[Any]], keep: tuple[int, ...] = (),
               echo: bool = False) -> list[tuple[Any, list] | Exception]:
-    """`call` for many argument lists in one round trip; each outcome is (result, echoed) or the failure.
-
-    One NotImplementedError makes the whole task 'not attempted', as with `call`.
-    """
+    """Call the student's `fn` with each argument list, in one round trip; each outcome is (result, echoed) or
+    the failure. One NotImplementedError makes the whole task 'not attempted'."""
     outcomes = ctx.runner.call_many(fn, arg_lists, keep=keep, echo=echo)
     for outcome in outcomes:
         if isinstance(outcome, StudentError) and outcome.not_implemented:
@@ -115,11 +102,9 @@ def call_each(ctx: TaskContext, fn: str, arg_lists: list[list[Any]], keep: tuple
 
 
 def probe_not_attempted(ctx: TaskContext, fn: str, upstream: np.ndarray) -> None:
-    """A backward that can't get a cache is still 'not attempted' if it raises NotImplementedError right away."""
-    try:
-        call(ctx, fn, [upstream, None])
-    except Failure:
-        pass
+    """A backward that can't get a cache is still 'not attempted' if it raises NotImplementedError right away;
+    any other outcome of this probe is ignored."""
+    call_each(ctx, fn, [[upstream, None]])
 
 
 def drop_handles(ctx: TaskContext, result: Any) -> None:
