@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import html
+import itertools
 import json
 import traceback
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from autograder import wire
 from autograder.checks import TaskContext, grade_task
 from autograder.config import GraderConfig, GradingSettings, LimitSettings, Tolerances
 from autograder.feedback_text import render_text
+from autograder.numeric import sweep_outputs
 from autograder.results import Outcome, SubmissionResult
 from autograder.runner import StudentError
 from autograder.tasks import ASSIGNMENTS, Assignment, ForwardTask
@@ -87,6 +89,7 @@ class LocalRunner:
     def __init__(self, namespace: dict[str, Any]) -> None:
         self.namespace = namespace
         self.objects: dict[int, Any] = {}
+        self.handle_ids = itertools.count(1)  # never reused: a dropped cache's id must not name a new one
 
     def defined(self, names: list[str]) -> set[str]:
         return {name for name in names if callable(self.namespace.get(name))}
@@ -119,26 +122,20 @@ class LocalRunner:
         return outcomes
 
     def sweep(self, fn: str, args: list[Any], pick: int | None, perturb: list[list]) -> np.ndarray:
-        outputs = []
-        for arg_index, flat_index, delta in perturb:
-            nudged = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
-            nudged[arg_index].reshape(-1)[flat_index] += delta
-            result = self._invoke(fn, nudged)
-            outputs.append(np.asarray(result if pick is None else result[pick], dtype=np.float64))
-        return np.stack(outputs)
+        return self._invoke(fn, [args, pick, perturb], through=sweep_outputs)
 
     def chain(self, calls: list[tuple[str, list[Any]]], send: list[tuple[int, tuple[int, ...]]]) -> dict[int, Any]:
         results: list[Any] = []
         for fn, args in calls:
             real = [self.objects[a.id] if isinstance(a, wire.Handle) else a for a in args]
-            results.append(self._invoke(fn, [_follow_ref(a, results) for a in real]))
+            results.append(self._invoke(fn, [wire.follow(a, results) for a in real]))
         replies = {}
         for index, keep in send:
             replies[index] = _plain(wire.keep_as_handles(results[index], keep, self._store))
         return replies
 
     def _store(self, obj: Any) -> wire.Handle:
-        handle = wire.Handle(len(self.objects) + 1, type(obj).__name__)
+        handle = wire.Handle(next(self.handle_ids), type(obj).__name__)
         self.objects[handle.id] = obj
         return handle
 
@@ -146,20 +143,17 @@ class LocalRunner:
         for handle in handles:
             self.objects.pop(handle.id, None)
 
-    def _invoke(self, fn: str, args: list[Any]) -> Any:
+    def _invoke(self, fn: str, args: list[Any], through: Callable[..., Any] | None = None) -> Any:
+        """Call the student's `fn` (or `through(fn, *args)`); what it raises becomes a StudentError."""
         try:
+            if through is not None:
+                return through(self.namespace[fn], *args)
             return self.namespace[fn](*args)
         except Exception as exc:
             frames = traceback.extract_tb(exc.__traceback__)[1:]
             where = f"line {frames[-1].lineno} of {frames[-1].name}" if frames else ""
             raise StudentError(type(exc).__name__, str(exc), where, "".join(traceback.format_list(frames[-4:])),
                                fn=fn)
-
-
-def _follow_ref(value: Any, results: list[Any]) -> Any:
-    if isinstance(value, wire.Ref):
-        return results[value.call] if value.part is None else results[value.call][value.part]
-    return value
 
 
 def _plain(value: Any) -> Any:
