@@ -1,6 +1,8 @@
 """Float comparisons and numeric gradients, always in float64."""
 from __future__ import annotations
 
+from typing import Any, Callable
+
 import numpy as np
 
 
@@ -44,6 +46,19 @@ def perturbations(entries: dict[int, np.ndarray], step: float) -> list[list]:
             plan.append([arg, int(flat), step])
             plan.append([arg, int(flat), -step])
     return plan
+
+
+def sweep_outputs(function: Callable[..., Any], args: list[Any], pick: int | None,
+                  perturb: list[list]) -> np.ndarray:
+    """`function`'s output (item `pick` of its result) at each nudge of `perturb`, each call on fresh copies
+    of the inputs, stacked as float64. Runs where the student's code runs: in a worker, or in the notebook."""
+    outputs = []
+    for arg_index, flat_index, delta in perturb:
+        nudged = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+        nudged[arg_index].reshape(-1)[flat_index] += delta
+        result = function(*nudged)
+        outputs.append(np.asarray(result if pick is None else result[pick], dtype=np.float64))
+    return np.stack(outputs) if outputs else np.zeros((0,))
 
 
 def numeric_gradients(outputs: np.ndarray, upstream: np.ndarray, entries: dict[int, np.ndarray],

@@ -12,7 +12,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from autograder.wire import Ref
+from autograder.wire import Ref, follow
 
 REVIEWS = Path(__file__).resolve().parent / "data" / "reviews.tsv"
 
@@ -35,17 +35,11 @@ def local_executor(functions: Mapping[str, Callable[..., Any]]) -> Executor:
     def run(calls: list[Call], send: list[tuple[int, tuple[int, ...]]]) -> dict[int, Any]:
         results: list[Any] = []
         for call in calls:
-            args = [_follow(a, results) for a in call.args]
+            args = [follow(a, results) for a in call.args]
             results.append(functions[call.fn](*args))
         return {index: results[index] for index, _ in send}
 
     return run
-
-
-def _follow(value: Any, results: list[Any]) -> Any:
-    if isinstance(value, Ref):
-        return results[value.call] if value.part is None else results[value.call][value.part]
-    return value
 
 
 def _executor(layers: Mapping[str, Callable[..., Any]] | Executor) -> Executor:

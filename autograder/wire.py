@@ -65,6 +65,13 @@ class Frame:
         return decode(data, buffers=self.buffers)
 
 
+def follow(value: Any, results: list[Any]) -> Any:
+    """In a chain of calls: a `Ref` becomes the earlier result it names (or an item of it); anything else stays."""
+    if isinstance(value, Ref):
+        return results[value.call] if value.part is None else results[value.call][value.part]
+    return value
+
+
 def keep_as_handles(result: Any, keep: list[int] | tuple[int, ...], store: Callable[[Any], Handle]) -> Any:
     """A returned tuple or list with the items at `keep` replaced by handles to them (`store` keeps each);
     a result of another shape is returned as it is, for the grader to judge."""

@@ -16,13 +16,13 @@ import sys
 import traceback
 from typing import Any
 
-import numpy as np
 import numpy.fft  # noqa: F401  numpy imports these lazily; import them once here, before any fork,
 import numpy.linalg  # noqa: F401  so that a student's first np.random call costs microseconds, not 12 ms
 import numpy.random  # noqa: F401
 
 from autograder import wire
 from autograder.isolation import Limits, confine
+from autograder.numeric import sweep_outputs
 
 MAX_MESSAGE_CHARS = 2000
 
@@ -154,25 +154,16 @@ class Session:
 
     def sweep(self, request: dict, inbox: wire.Frame, outbox: wire.Frame) -> dict:
         """Call one function at many perturbed copies of its inputs; return the picked output of each call."""
-        function = self.namespace[request["fn"]]
-        base = [inbox.decode(a) for a in request["args"]]
-        pick = request["pick"]
-        outputs = []
-        for arg_index, flat_index, delta in request["perturb"]:
-            args = [a.copy() if isinstance(a, np.ndarray) else a for a in base]
-            args[arg_index].reshape(-1)[flat_index] += delta
-            result = function(*args)
-            out = result if pick is None else result[pick]
-            outputs.append(np.asarray(out, dtype=np.float64))
-        stacked = np.stack(outputs) if outputs else np.zeros((0,))
-        return {"ok": True, "outputs": outbox.encode(stacked)}
+        args = [inbox.decode(a) for a in request["args"]]
+        outputs = sweep_outputs(self.namespace[request["fn"]], args, request["pick"], request["perturb"])
+        return {"ok": True, "outputs": outbox.encode(outputs)}
 
     def chain(self, request: dict, inbox: wire.Frame, outbox: wire.Frame) -> dict:
         """Run dependent calls in one request: an argument may be an earlier call's result (a Ref), passed on as
         the very object the student's function returned, as the student's own code would pass it."""
         results: list[Any] = []
         for call in request["calls"]:
-            args = [self._resolve(self._follow(inbox.decode(a), results)) for a in call["args"]]
+            args = [self._resolve(wire.follow(inbox.decode(a), results)) for a in call["args"]]
             try:
                 results.append(self.namespace[call["fn"]](*args))
             except BaseException as exc:
@@ -182,13 +173,6 @@ class Session:
         for index, keep in request["send"]:
             replies[str(index)] = outbox.encode(wire.keep_as_handles(results[index], keep, self._store))
         return {"ok": True, "results": replies}
-
-    @staticmethod
-    def _follow(value: Any, results: list[Any]) -> Any:
-        if isinstance(value, wire.Ref):
-            result = results[value.call]
-            return result if value.part is None else result[value.part]
-        return value
 
     def _store(self, obj: Any) -> wire.Handle:
         ident = self.next_handle
