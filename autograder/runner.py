@@ -164,9 +164,6 @@ class StudentRunner:
         """Forget caches the checks are done with; the worker is told along with the next request."""
         self.pending_drops.extend(h.id for h in handles)
 
-    def output(self) -> str:
-        return self.worker.output() if self.worker is not None else ""
-
     def _request(self, message: dict, timeout: float, frame: wire.Frame | None = None,
                  each: float | None = None) -> tuple[dict, wire.Frame]:
         fn = message.get("fn")

@@ -26,7 +26,6 @@ from autograder.zygote import Zygote
 PACKAGE_PARENT = Path(__file__).resolve().parent.parent
 GRACE_SECONDS = 1.0
 START_TIMEOUT = 30.0
-LOG_LIMIT = 64 * 1024
 PASSED_ENV = ("PATH", "LANG", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")  # the last two keep OpenBLAS correct here
 
 
@@ -122,14 +121,6 @@ class Worker:
                 return reply, answer
             self.started = reply["started"] if type(reply["started"]) is int else None
             deadline = min(final, time.monotonic() + each + GRACE_SECONDS)
-
-    def output(self) -> str:
-        """The start of what the student's code printed (bounded)."""
-        try:
-            with open(self.log_path, "rb") as log:
-                return log.read(LOG_LIMIT).decode("utf-8", "replace")
-        except OSError:
-            return ""
 
     def close(self) -> None:
         """End the worker and every process it started, then remove its scratch folder."""
