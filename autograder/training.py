@@ -57,7 +57,7 @@ def rings_dataset(seed: int, n: int = 200) -> tuple[np.ndarray, np.ndarray]:
 
 
 def train_two_layer_net(layers: Mapping[str, Callable[..., Any]] | Executor, seed: int = 0, hidden: int = 16,
-                        steps: int = 20, learning_rate: float = 0.7, momentum: float = 0.9) -> float:
+                        steps: int = 12, learning_rate: float = 1.0, momentum: float = 0.7) -> float:
     """Train affine-ReLU-affine-softmax with full-batch SGD and momentum; return the test accuracy.
 
     `layers` maps task ids to the student's functions (or is an executor that runs them elsewhere). Each
