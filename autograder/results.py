@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
+
+from autograder.diagnosis import Diagnosis
 
 
 class Outcome(str, Enum):
@@ -23,6 +26,8 @@ class CheckResult:
     max_score: float
     outcome: Outcome
     feedback: str
+    diagnosis: Diagnosis | None = None  # the likely misconception behind a failure (or what is known of it)
+    evidence: tuple[dict[str, Any], ...] = ()  # per wrong item: where, shapes and a map of the error
 
     @property
     def name(self) -> str:
@@ -81,12 +86,15 @@ def result_to_dict(result: SubmissionResult) -> dict:
         "isolation": result.isolation,
         "notes": list(result.notes),
         "checks": [{"task": c.task, "check": c.check, "score": c.score, "max_score": c.max_score,
-                    "outcome": c.outcome.value, "feedback": c.feedback} for c in result.checks],
+                    "outcome": c.outcome.value, "feedback": c.feedback,
+                    "diagnosis": c.diagnosis.to_dict() if c.diagnosis else None, "evidence": list(c.evidence)}
+                   for c in result.checks],
     }
 
 
 def result_from_dict(data: dict) -> SubmissionResult:
     checks = [CheckResult(c["task"], c["check"], float(c["score"]), float(c["max_score"]), Outcome(c["outcome"]),
-                          c["feedback"]) for c in data["checks"]]
+                          c["feedback"], Diagnosis.from_dict(c["diagnosis"]) if c.get("diagnosis") else None,
+                          tuple(c.get("evidence") or ())) for c in data["checks"]]
     return SubmissionResult(id=data["id"], assignment=data["assignment"], checks=checks, notes=list(data["notes"]),
                             error=data["error"], isolation=data["isolation"])

@@ -15,6 +15,8 @@ import numpy as np
 from autograder import wire
 from autograder.cases import Case, draw_cases
 from autograder.config import GraderConfig
+from autograder.diagnosis import Diagnosis, Evidence, diagnose, error_map, same
+from autograder.misconceptions import catalogue_for
 from autograder.numeric import rel_error
 from autograder.results import CheckResult, Outcome
 from autograder.runner import StudentCrash, StudentError, StudentRunner, StudentTimeout
@@ -23,6 +25,9 @@ from autograder.tasks import Assignment
 Failure = (StudentError, StudentTimeout, StudentCrash)
 MAX_MESSAGES = 3
 HIDDEN_ONLY = frozenset({"stability"})  # checks run at grading time only
+INPUT_CHECKS = frozenset({"inputs_unchanged"})
+EVIDENCE_CHECKS = frozenset({"structure", "values", "loss", "gradient"})  # compared with the reference
+MAX_EVIDENCE = 3
 
 
 class NotAttempted(Exception):
@@ -51,12 +56,18 @@ class TaskContext:
 
 
 class Tally:
-    """Pass/fail per (check, item) over all cases, with the first messages of each failure."""
+    """Pass/fail per (check, item) over all cases, with the first messages of each failure, and the evidence
+    (inputs, reference and student answers per case) that the diagnosis of a failure is drawn from."""
 
-    def __init__(self, items: dict[str, list[str]]) -> None:
+    def __init__(self, items: dict[str, list[str]], hidden: bool = True) -> None:
         self.items = items
         self.failed: dict[str, dict[str, str]] = {check: {} for check in items}
         self.notes: dict[str, list[str]] = {check: [] for check in items}
+        self.evidence: list[Evidence] = []
+        self.hidden = hidden  # the cases are hidden from students (grading), not public (local checks)
+
+    def observe(self, evidence: Evidence) -> None:
+        self.evidence.append(evidence)
 
     def record(self, check: str, item: str, problem: str | None) -> None:
         if problem is not None and item not in self.failed[check]:
@@ -72,6 +83,7 @@ class Tally:
             self.notes[check].append(text)
 
     def results(self, task: str, points: dict[str, float], passed_text: dict[str, str]) -> list[CheckResult]:
+        diagnoses = self._diagnoses(task)
         out = []
         for check, items in self.items.items():
             failed = self.failed[check]
@@ -84,10 +96,42 @@ class Tally:
                 outcome = Outcome.FAILED if fraction == 0 else Outcome.PARTIAL
                 messages = list(dict.fromkeys(failed[item] for item in items if item in failed))[:MAX_MESSAGES]
                 text = "Checked: " + passed_text[check] + "\n" + "\n".join(f"- {m}" for m in messages)
+            diagnosis = diagnoses[check in INPUT_CHECKS] if failed else None
+            if diagnosis is not None:
+                text += "\n" + diagnosis.text()
             if self.notes[check]:
                 text += "\n" + "\n".join(f"Note: {n}" for n in self.notes[check])
-            out.append(CheckResult(task, check, score, max_score, outcome, text))
+            evidence = self._evidence_of(failed) if check in EVIDENCE_CHECKS else ()
+            out.append(CheckResult(task, check, score, max_score, outcome, text, diagnosis, evidence))
         return out
+
+    def _diagnoses(self, task: str) -> tuple[Diagnosis | None, Diagnosis | None]:
+        """(for wrong answers, for inputs changed in place), each None when nothing of that kind failed."""
+        catalogue = catalogue_for(task)
+        answers = {item for check, failed in self.failed.items() if check not in INPUT_CHECKS for item in failed}
+        known = {item for case in self.evidence for item in case.expected}
+        values = diagnose(catalogue, self.evidence, (answers & known) or (known if answers else set())) \
+            if answers else None
+        inputs = any(self.failed[check] for check in self.failed if check in INPUT_CHECKS)
+        return values, (diagnose(catalogue, self.evidence, set(), about="inputs") if inputs else None)
+
+    def _evidence_of(self, failed: dict[str, str]) -> tuple[dict[str, Any], ...]:
+        """For each wrong item, its first wrong case: where, the message, shapes and a map of the error."""
+        found = []
+        for item in failed:
+            case = next((c for c in self.evidence if c.error is None and item in c.received and item in c.expected
+                         and not same(c.received[item], c.expected[item], 1e-6)), None)
+            if case is None:
+                continue
+            received, expected = case.received[item], case.expected[item]
+            found.append({"item": item, "where": case.where, "message": failed[item],
+                          "received_shape": list(np.shape(received)) if _is_numeric(received) else None,
+                          "expected_shape": list(np.shape(expected)),
+                          "abs_error": error_map(received, expected) if _is_numeric(received) else None,
+                          "hidden": self.hidden})
+            if len(found) == MAX_EVIDENCE:
+                break
+        return tuple(found)
 
 
 def call_each(ctx: TaskContext, fn: str, arg_lists: list[list[Any]], keep: tuple[int, ...] = (),
@@ -192,9 +236,18 @@ def judge_array(ctx: TaskContext, tally: Tally, where: str, name: str, received:
     tally.record(check, name, problem and f"{where}: {problem}")
 
 
-def judge_unchanged(tally: Tally, where: str, names: list[str], sent: list[Any], echoed: list[Any]) -> None:
+def judge_unchanged(tally: Tally, where: str, names: list[str], sent: list[Any], echoed: list[Any]) -> list[str]:
+    """Record whether each input came back as it was sent; the names of those that changed."""
+    modified = []
     for name, before, after in zip(names, sent, echoed):
-        same = isinstance(after, np.ndarray) and after.shape == before.shape and \
+        unchanged = isinstance(after, np.ndarray) and after.shape == before.shape and \
             np.array_equal(after, before, equal_nan=True)
-        tally.record("inputs_unchanged", name, None if same else
+        if not unchanged:
+            modified.append(name)
+        tally.record("inputs_unchanged", name, None if unchanged else
                      f"{where}: {name} was modified in place; work on a copy (or out-of-place operations)")
+    return modified
+
+
+def _is_numeric(value: Any) -> bool:
+    return isinstance(value, (np.ndarray, float, int, np.number)) and not isinstance(value, (bool, np.bool_))

@@ -9,6 +9,7 @@ import numpy as np
 from autograder import wire
 from autograder.cases import Case, draw_inputs, draw_upstream, rng_for, shape_of
 from autograder.checks.common import (
+    Evidence,
     Tally,
     TaskContext,
     call_each,
@@ -32,24 +33,29 @@ GRADCHECK_ENTRIES = 24  # nudged entries per input and case; the reference compa
 def grade_forward(ctx: TaskContext, task: ForwardTask) -> list[CheckResult]:
     reference = getattr(ctx.reference, task.name)
     input_names = [a.name for a in task.inputs]
-    tally = Tally({"structure": ["out"], "values": ["out"], "inputs_unchanged": input_names})
+    tally = Tally({"structure": ["out"], "values": ["out"], "inputs_unchanged": input_names}, hidden=not ctx.public)
     cases = ctx.cases(task.name)
     inputs = [draw_inputs(ctx.config.grading.seed, task.name, case, task.inputs) for case in cases]
     outcomes = call_each(ctx, task.name, inputs, keep=(1,), echo=True)
     for case, args, outcome in zip(cases, inputs, outcomes):
         expected, _ = reference(*[a.copy() for a in args])
         where = f"case {case.number} ({case.label()})"
+        evidence = Evidence(where, dict(zip(input_names, args)), {"out": expected}, sizes=case.sizes)
+        tally.observe(evidence)
         if isinstance(outcome, Exception):
-            tally.fail_all(f"{where}: {describe(outcome)}")
+            evidence.error = describe(outcome)
+            tally.fail_all(f"{where}: {evidence.error}")
             continue
         result, echoed = outcome
         drop_handles(ctx, result)
         parts = unpack(result, 2, "(out, cache)")
         if isinstance(parts, str):
+            evidence.error = parts
             tally.fail_all(f"{where}: {parts}", ("structure", "values"))
         else:
+            evidence.received = {"out": parts[0]}
             judge_array(ctx, tally, where, "out", parts[0], expected)
-        judge_unchanged(tally, where, input_names, args, echoed)
+        evidence.modified = judge_unchanged(tally, where, input_names, args, echoed)
     return tally.results(task.name, ctx.points, {
         "structure": f"{task.name} returns (out, cache) with out a float64 array of shape "
                      f"({', '.join(task.output)})",
@@ -64,7 +70,8 @@ def grade_backward(ctx: TaskContext, task: BackwardTask) -> list[CheckResult]:
     ref_backward = getattr(ctx.reference, task.name)
     grad_names = ["d" + a.name for a in forward.inputs]
     tally = Tally({"structure": grad_names, "values": grad_names, "gradcheck": grad_names,
-                   "inputs_unchanged": [task.upstream]})
+                   "inputs_unchanged": [task.upstream]}, hidden=not ctx.public)
+    input_names = [a.name for a in forward.inputs]
     seed = ctx.config.grading.seed
     cases = ctx.cases(task.name)
     inputs = [draw_inputs(seed, task.name, case, forward.inputs) for case in cases]
@@ -90,24 +97,30 @@ def grade_backward(ctx: TaskContext, task: BackwardTask) -> list[CheckResult]:
     ctx.runner.drop([cache for *_, cache in ready])
     numeric_cases = gradcheck_cases(cases)
     for (case, where, args, dout, student_out, _), outcome in zip(ready, backwards):
-        if isinstance(outcome, Exception):
-            tally.fail_all(f"{where}: {describe(outcome)}")
-            continue
-        result, echoed = outcome
-        drop_handles(ctx, result)
         ref_out, ref_cache = ref_forward(*[a.copy() for a in args])
         expected = ref_backward(dout.copy(), ref_cache)
         expected = [expected] if task.single else list(expected)
+        evidence = Evidence(where, {**dict(zip(input_names, args)), task.upstream: dout},
+                            dict(zip(grad_names, expected)), sizes=case.sizes)
+        tally.observe(evidence)
+        if isinstance(outcome, Exception):
+            evidence.error = describe(outcome)
+            tally.fail_all(f"{where}: {evidence.error}")
+            continue
+        result, echoed = outcome
+        drop_handles(ctx, result)
         grads = unpack(result, 1 if task.single else len(grad_names), tuple_text(grad_names, task.single))
         if isinstance(grads, str):
+            evidence.error = grads
             tally.fail_all(f"{where}: {grads}", ("structure", "values", "gradcheck"))
         else:
+            evidence.received = dict(zip(grad_names, grads))
             for name, received, wanted in zip(grad_names, grads, expected):
                 judge_array(ctx, tally, where, name, received, wanted)
             if case.number in numeric_cases:
                 forward_right = close(student_out, ref_out, ctx.tol.values, ctx.tol.floor)
                 queue_gradcheck(ctx, tally, where, forward.name, args, dout, grad_names, grads, forward_right)
-        judge_unchanged(tally, where, [task.upstream], [dout], echoed[:1])
+        evidence.modified = judge_unchanged(tally, where, [task.upstream], [dout], echoed[:1])
     run_gradchecks(ctx)
     return tally.results(task.name, ctx.points, {
         "structure": f"{task.name} returns {tuple_text(grad_names, task.single)}, float64 arrays shaped like "

@@ -7,6 +7,7 @@ import numpy as np
 
 from autograder.cases import STABILITY_SCALE, Case, draw_inputs
 from autograder.checks.common import (
+    Evidence,
     Tally,
     TaskContext,
     call_each,
@@ -27,7 +28,8 @@ def grade_loss(ctx: TaskContext, task: LossTask) -> list[CheckResult]:
     reference = getattr(ctx.reference, task.name)
     input_names = [a.name for a in task.inputs]
     tally = Tally({"structure": ["loss", "dscores"], "loss": ["loss"], "gradient": ["dscores"],
-                   "gradcheck": ["dscores"], "stability": ["loss", "dscores"], "inputs_unchanged": input_names})
+                   "gradcheck": ["dscores"], "stability": ["loss", "dscores"], "inputs_unchanged": input_names},
+                  hidden=not ctx.public)
     seed = ctx.config.grading.seed
     cases = ctx.cases(task.name)
     inputs = [draw_inputs(seed, task.name, case, task.inputs) for case in cases]
@@ -37,16 +39,22 @@ def grade_loss(ctx: TaskContext, task: LossTask) -> list[CheckResult]:
     for case, (scores, labels), outcome in zip(cases, inputs, outcomes):
         where = f"case {case.number} ({case.label()})"
         ref_loss, ref_dscores = reference(scores.copy(), labels.copy())
+        evidence = Evidence(where, {"scores": scores, "y": labels}, {"loss": np.float64(ref_loss),
+                                                                       "dscores": ref_dscores}, sizes=case.sizes)
+        tally.observe(evidence)
         if isinstance(outcome, Exception):
+            evidence.error = describe(outcome)
             tally.fail_all(f"{where}: {describe(outcome)}", ("structure", "loss", "gradient", "gradcheck",
                                                               "inputs_unchanged"))
             continue
         result, echoed = outcome
         parts = unpack(result, 2, "(loss, dscores)")
         if isinstance(parts, str):
+            evidence.error = parts
             tally.fail_all(f"{where}: {parts}", ("structure", "loss", "gradient", "gradcheck"))
         else:
             loss, dscores = parts
+            evidence.received = {"loss": loss, "dscores": dscores}
             problem = scalar_problem(loss)
             tally.record("structure", "loss", problem and f"{where}: {problem}")
             judge_array(ctx, tally, where, "loss", loss, np.float64(ref_loss), structure=False, check="loss")
@@ -55,7 +63,7 @@ def grade_loss(ctx: TaskContext, task: LossTask) -> list[CheckResult]:
                 loss_right = close(loss, ref_loss, ctx.tol.values, ctx.tol.floor)
                 queue_gradcheck(ctx, tally, where, task.name, [scores, labels], np.ones(()), ["dscores"], [dscores],
                                 loss_right, pick=0, wrt=[0])
-        judge_unchanged(tally, where, input_names, [scores, labels], echoed)
+        evidence.modified = judge_unchanged(tally, where, input_names, [scores, labels], echoed)
     for (case, args), outcome in zip(large, outcomes[len(inputs):]):
         _judge_stability(ctx, tally, reference, case, args, outcome)
     run_gradchecks(ctx)
@@ -87,6 +95,9 @@ def _judge_stability(ctx: TaskContext, tally: Tally, reference: Callable, case: 
         tally.fail_all(f"{where}: {parts}", ("stability",))
         return
     ref_loss, ref_dscores = reference(*[a.copy() for a in args])
+    tally.observe(Evidence(where, {"scores": args[0], "y": args[1]}, {"loss": np.float64(ref_loss),
+                                                                     "dscores": ref_dscores},
+                           {"loss": parts[0], "dscores": parts[1]}, stability=True, sizes=case.sizes))
     for name, received, wanted in (("loss", parts[0], np.float64(ref_loss)), ("dscores", parts[1], ref_dscores)):
         problem = compare(received, wanted, ctx.tol.values, ctx.tol.floor, name, "the reference")
         tally.record("stability", name, problem and f"{where}: {problem}")

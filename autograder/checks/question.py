@@ -5,6 +5,7 @@ import numpy as np
 
 from autograder.cases import draw_inputs
 from autograder.checks.common import (
+    Evidence,
     Tally,
     TaskContext,
     call_each,
@@ -20,12 +21,13 @@ def grade_question(ctx: TaskContext, task: QuestionTask) -> list[CheckResult]:
     """One item per case, so an answer that is right only for some parameters earns partial credit."""
     reference = getattr(ctx.reference, task.name)
     cases = ctx.cases(task.name)
-    tally = Tally({"values": [f"case {case.number}" for case in cases]})
+    tally = Tally({"values": [f"case {case.number}" for case in cases]}, hidden=not ctx.public)
     inputs = [draw_inputs(ctx.config.grading.seed, task.name, case, task.inputs) for case in cases]
     outcomes = call_each(ctx, task.name, inputs)
     for case, args, outcome in zip(cases, inputs, outcomes):
         expected = reference(*[a.copy() if isinstance(a, np.ndarray) else a for a in args])
         shown = f"{task.name}({_show_args(task, args)})"
+        tally.observe(_evidence(task, shown, args, expected, outcome))
         problem = f"{shown}: {describe(outcome)}" if isinstance(outcome, Exception) else \
             _problem(ctx, shown, outcome[0], expected)
         tally.record("values", f"case {case.number}", problem)
@@ -51,6 +53,22 @@ def _problem(ctx: TaskContext, shown: str, received: object, expected: object) -
         return f"{shown} returned {type(received).__name__}, expected a number"
     problem = compare(received, np.float64(expected), ctx.tol.values, ctx.tol.floor, "the answer", "the reference")
     return f"{shown}: {problem}" if problem else None
+
+
+def _evidence(task: QuestionTask, shown: str, args: list, expected: object, outcome: object) -> Evidence:
+    """Answers as items: "answer" for a number, "output 0", "output 1", ... for a tuple of arrays."""
+    names = [f"output {i}" for i in range(len(expected))] if isinstance(expected, tuple) else ["answer"]
+    wanted = list(expected) if isinstance(expected, tuple) else [expected]
+    evidence = Evidence(shown, {spec.name: a for spec, a in zip(task.inputs, args)}, dict(zip(names, wanted)))
+    if isinstance(outcome, Exception):
+        evidence.error = describe(outcome)
+        return evidence
+    parts = unpack(outcome[0], len(names), "") if isinstance(expected, tuple) else [outcome[0]]
+    if isinstance(parts, str):
+        evidence.error = parts
+    else:
+        evidence.received = dict(zip(names, parts))
+    return evidence
 
 
 def _show_args(task: QuestionTask, args: list) -> str:
