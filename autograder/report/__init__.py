@@ -1,0 +1,10 @@
+"""HTML reports rendered from the result files alone: DIR/<id>/feedback.html per submission, DIR/summary.html.
+
+Rendering never grades: it reads what `autograder grade` wrote (grade.json, summary.json) and nothing else, so
+a report can be rebuilt at any time, for another audience, without running student code again.
+"""
+from __future__ import annotations
+
+from autograder.report.render import AUDIENCES, ReportError, WrittenReports, write_reports
+
+__all__ = ["AUDIENCES", "ReportError", "WrittenReports", "write_reports"]
