@@ -103,6 +103,15 @@ class BatchSettings:
 
 
 @dataclass(frozen=True)
+class ReportSettings:
+    """[report]: the HTML reports (`autograder report`, and `grade` at its end)."""
+
+    audience: str = _setting("student", "who DIR/<id>/feedback.html is for: 'student' (a hidden case shows no inputs, "
+                             "expected values or errors) or 'ta' (everything, under a do-not-hand-out banner)",
+                             _one_of("student", "ta"))
+
+
+@dataclass(frozen=True)
 class AssignmentSettings:
     """[assignments.NAME]: where its reference lives and the points of every check of every task."""
 
@@ -118,6 +127,7 @@ class GraderConfig:
     assignments: dict[str, AssignmentSettings]
     root: Path
     batch: BatchSettings = BatchSettings()
+    report: ReportSettings = ReportSettings()
 
 
 def load_config(path: Path | str) -> GraderConfig:
@@ -127,7 +137,7 @@ def load_config(path: Path | str) -> GraderConfig:
         data = tomllib.loads(path.read_text())
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: {exc}") from None
-    _reject_unknown(data, {"grading", "tolerances", "limits", "batch", "assignments"}, "")
+    _reject_unknown(data, {"grading", "tolerances", "limits", "batch", "report", "assignments"}, "")
     assignments = {}
     for name, table in _table(data, "assignments").items():
         assignments[name] = _assignment(name, table, path.parent)
@@ -136,6 +146,7 @@ def load_config(path: Path | str) -> GraderConfig:
         tolerances=_section(Tolerances, data, "tolerances"),
         limits=_section(LimitSettings, data, "limits"),
         batch=_section(BatchSettings, data, "batch"),
+        report=_section(ReportSettings, data, "report"),
         assignments=assignments,
         root=path.parent,
     )
@@ -145,7 +156,7 @@ def describe_schema() -> str:
     """Every settable key with its default and meaning, for `autograder config --help`-style output."""
     lines = []
     for section, cls in (("grading", GradingSettings), ("tolerances", Tolerances), ("limits", LimitSettings),
-                         ("batch", BatchSettings)):
+                         ("batch", BatchSettings), ("report", ReportSettings)):
         lines.append(f"[{section}]")
         for f in fields(cls):
             lines.append(f"{f.name} = {f.default!r}  # {f.metadata['doc']}")
