@@ -39,9 +39,10 @@ def main() -> None:
               help="folder for <id>/results.json, gradebook.csv, canvas.csv and summary.json")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="parallel graders (default: cores)")
 @click.option("--force", is_flag=True, help="grade again even what an earlier run already graded")
+@click.option("--no-report", is_flag=True, help="skip the HTML reports (`autograder report DIR` writes them later)")
 @_config_option
 def grade(submissions: tuple[Path, ...], assignment: str, out_dir: Path, jobs: int | None, force: bool,
-          config_path: Path | None) -> None:
+          no_report: bool, config_path: Path | None) -> None:
     """Grade SUBMISSIONS: notebooks, .py files, folders holding one, or folders of them."""
     from autograder.batch import grade_batch
     from autograder.progress import ProgressBar
@@ -58,6 +59,32 @@ def grade(submissions: tuple[Path, ...], assignment: str, out_dir: Path, jobs: i
     click.echo(f"{summary['students']} students ({report.graded} graded now, {report.reused} already graded, "
                f"{summary['not_graded']} not gradable); mean {summary['score']['mean']} / "
                f"{summary['score']['max']}; gradebook: {out_dir / 'gradebook.csv'}")
+    if not no_report:
+        _write_reports(out_dir, config.report.audience)
+
+
+@main.command()
+@click.argument("out_dir", metavar="DIR", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--ta/--student", "ta", default=None,
+              help="feedback.html for TAs (hidden cases in full) or for students (default: [report] audience)")
+@_config_option
+def report(out_dir: Path, ta: bool | None, config_path: Path | None) -> None:
+    """Write DIR/<id>/feedback.html and DIR/summary.html from the result files in DIR; runs no student code."""
+    audience = _resolve_config(config_path).report.audience if ta is None else ("ta" if ta else "student")
+    _write_reports(out_dir, audience)
+
+
+def _write_reports(out_dir: Path, audience: str) -> None:
+    from autograder.report import ReportError, write_reports
+
+    try:
+        written = write_reports(out_dir, audience=audience)
+    except ReportError as error:
+        raise click.ClickException(str(error)) from None
+    for path, why in written.unreadable:
+        click.echo(f"warning: {out_dir / path} could not be read ({why}); it is left out of the reports", err=True)
+    click.echo(f"{len(written.feedback)} feedback reports for {'TAs' if audience == 'ta' else 'students'} "
+               f"({out_dir}/<id>/feedback.html); class summary: {written.summary}")
 
 
 @main.command()
