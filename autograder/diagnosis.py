@@ -61,7 +61,9 @@ class Diagnosis:
         return f"Likely misconception: {self.title}. {self.hint}{where}".rstrip()
 
 
-Fits = Callable[[list[Evidence]], bool]
+# A hypothesis's test: None when the evidence does not support it, else the items it explains (EVERY: all).
+Fits = Callable[[list[Evidence]], "frozenset[str] | None"]
+EVERY = frozenset({"*"})
 
 
 @dataclass(frozen=True)
@@ -84,11 +86,11 @@ def predicts(model: Callable[[Evidence], dict[str, Any] | None]) -> Fits:
 
     It fits when every prediction matches the student's answer (shape included) and at least one prediction
     differs from the right answer; a case where the model returns None, or the student's call failed, is
-    no evidence either way.
+    no evidence either way. It explains the items it predicts wrong somewhere.
     """
 
-    def fits(evidence: list[Evidence]) -> bool:
-        differs = False
+    def fits(evidence: list[Evidence]) -> frozenset[str] | None:
+        explained: set[str] = set()
         for case in evidence:
             if case.error is not None or case.stability:
                 continue
@@ -98,10 +100,10 @@ def predicts(model: Callable[[Evidence], dict[str, Any] | None]) -> Fits:
                 continue
             for item, value in predicted.items():
                 if item not in case.received or not same(case.received[item], value):
-                    return False
+                    return None
                 if not same(value, case.expected[item]):
-                    differs = True
-        return differs
+                    explained.add(item)
+        return frozenset(explained) or None
 
     return fits
 
@@ -127,10 +129,28 @@ def same(received: Any, expected: Any, tol: float = MATCH_TOL) -> bool:
 
 def diagnose(catalogue: list[Misconception], evidence: list[Evidence], failed_items: set[str],
              about: str = "values") -> Diagnosis | None:
-    """The best-supported misconception of `catalogue` (its first that fits), else what is known, else None."""
+    """The best-supported misconception of `catalogue`, else what is known, else None.
+
+    Best supported: the first that fits and explains every wrong item. One that explains only some of them
+    is named with the others listed as wrong for another reason, so the student is never told that one
+    slip accounts for everything when it does not.
+    """
+    partial: tuple[Misconception, frozenset[str]] | None = None
     for misconception in catalogue:
-        if misconception.about == about and misconception.fits(evidence):
+        if misconception.about != about:
+            continue
+        explained = misconception.fits(evidence)
+        if explained is None:
+            continue
+        if explained == EVERY or failed_items <= explained:
             return misconception.diagnosis()
+        if partial is None:
+            partial = (misconception, explained)
+    if partial is not None:
+        misconception, explained = partial
+        others = describe_failure(evidence, failed_items - explained) or ", ".join(sorted(failed_items - explained))
+        named = misconception.diagnosis()
+        return Diagnosis(named.id, f"{named.title}; besides that, {others}", named.hint, named.section)
     if about != "values" or not failed_items:
         return None
     facts = describe_failure(evidence, failed_items)

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from autograder.diagnosis import Evidence, Misconception, predicts, same
+from autograder.diagnosis import EVERY, Evidence, Fits, Misconception, predicts, same
 
 AFFINE = "2. The affine layer and the chain rule in matrix form"
 RELU = "3. ReLU, and the rules of a computational graph"
@@ -29,10 +29,15 @@ GROWTH = "3. Exploding and vanishing gradients"
 Model = Callable[[Evidence], "dict[str, Any] | None"]
 
 
-def any_of(*models: Model) -> Callable[[list[Evidence]], bool]:
+def any_of(*models: Model) -> Fits:
     """Fits when one of several ways of writing the same mistake fits."""
     tests = [predicts(model) for model in models]
-    return lambda evidence: any(test(evidence) for test in tests)
+    return lambda evidence: next((found for found in (test(evidence) for test in tests) if found), None)
+
+
+def holds(test: Callable[[list[Evidence]], bool]) -> Fits:
+    """A hypothesis stated as a test on the whole evidence; when it holds it explains every wrong item."""
+    return lambda evidence: EVERY if test(evidence) else None
 
 
 def _n(case: Evidence) -> int:
@@ -41,6 +46,21 @@ def _n(case: Evidence) -> int:
 
 
 # Generic slips in a gradient: each names the item it is about, so the feedback can say which one.
+
+def all_averaged(items: list[str], section: str) -> Misconception:
+    return Misconception(
+        "every-gradient-divided-by-N", "every gradient is divided by the batch size",
+        "The 1/N of the mean is already inside dout (the loss's gradient): a layer's backward sums over the "
+        "batch and divides by nothing.", section,
+        predicts(lambda c: {item: np.asarray(c.expected[item]) / _n(c) for item in items}))
+
+
+def missing_transpose(section: str) -> Misconception:
+    return Misconception(
+        "missing-transpose", "a matrix product in the backward pass is missing a transpose",
+        "Match dimensions: each gradient has the shape of what it is the gradient of, and the product that "
+        "gives that shape uses the transpose of the forward pass's matrix.", section, holds(_missing_transpose))
+
 
 def averaged(item: str, section: str) -> Misconception:
     return Misconception(
@@ -72,9 +92,9 @@ def in_place(upstream: str | None, section: str) -> list[Misconception]:
     found = []
     if upstream is not None:
         found.append(Misconception("mutates-dout-in-place", f"{upstream} is modified in place", hint, section,
-                                   lambda ev: any(upstream in c.modified for c in ev), about="inputs"))
+                                   holds(lambda ev: any(upstream in c.modified for c in ev)), about="inputs"))
     found.append(Misconception("mutates-input-in-place", "an input is modified in place", hint, section,
-                               lambda ev: any(set(c.modified) - {upstream} for c in ev), about="inputs"))
+                               holds(lambda ev: any(set(c.modified) - {upstream} for c in ev)), about="inputs"))
     return found
 
 
@@ -203,9 +223,8 @@ CATALOGUE: dict[str, list[Misconception]] = {
         *in_place(None, AFFINE),
     ],
     "linear_backward": [
-        Misconception("missing-transpose", "a matrix product in the backward pass is missing a transpose",
-                      "Match dimensions: dx = dout @ W.T is (N, M)(M, D) and dW = x.T @ dout is (D, N)(N, M).",
-                      AFFINE, _missing_transpose),
+        missing_transpose(AFFINE),
+        all_averaged(["dx", "dW", "db"], AFFINE),
         Misconception("db-keepdims-shape", "db keeps a batch axis of size 1",
                       "db must have the shape of b, (M,): sum over axis 0 without keepdims.", AFFINE,
                       predicts(lambda c: {"db": c.inputs["dout"].sum(axis=0, keepdims=True)})),
@@ -240,7 +259,7 @@ CATALOGUE: dict[str, list[Misconception]] = {
     "softmax_loss": [
         Misconception("no-max-shift-overflow", "exp overflows at large scores because the row maximum is not "
                       "subtracted first", "softmax(s) = softmax(s - max(s)) for each row: subtract the row "
-                      "maximum before np.exp, so the largest exponent is 0.", SOFTMAX, _no_max_shift),
+                      "maximum before np.exp, so the largest exponent is 0.", SOFTMAX, holds(_no_max_shift)),
         Misconception("missing-one-hot-subtraction", "dscores is missing the -1 at the correct class (the rows of "
                       "dscores sum to 1/N instead of 0)", "dL/dscores = (probs - one_hot(y)) / N: subtract 1 at "
                       "each example's correct class.", SOFTMAX,
@@ -282,6 +301,10 @@ CATALOGUE: dict[str, list[Misconception]] = {
                       "Every pair of consecutive layers has its own weights: sum over zip(dims[:-1], dims[1:]).",
                       COUNTING, predicts(lambda c: {"count": c.inputs["layer_dims"][0] * c.inputs["layer_dims"][-1]
                                                     + (c.inputs["layer_dims"][-1] if c.inputs["bias"] else 0)})),
+        Misconception("ignores-bias-flag", "the biases are counted even when bias=False",
+                      "With bias=False the layers have weights only: add the d_out biases only when bias is true.",
+                      COUNTING, predicts(lambda c: None if c.inputs["bias"] else {"count": sum(
+                          a * b + b for a, b in zip(c.inputs["layer_dims"][:-1], c.inputs["layer_dims"][1:]))})),
     ],
     "zero_init_loss": [
         Misconception("wrong-log-base", "the loss uses a logarithm in another base",
@@ -333,6 +356,7 @@ CATALOGUE: dict[str, list[Misconception]] = {
         *in_place(None, STEP),
     ],
     "rnn_step_backward": [
+        missing_transpose(STEP),
         Misconception("missing-tanh-derivative", "the derivative of tanh is left out",
                       "Go back through tanh first: da = dh_next * (1 - h_next**2), then through the products.",
                       STEP, predicts(_step_model("no-derivative"))),
@@ -355,6 +379,10 @@ CATALOGUE: dict[str, list[Misconception]] = {
                       predicts(lambda c: {"out": _rnn_states(c, carry=False)})),
         Misconception("forgets-bias", "the bias b is never added", "Pass b to every step.", BPTT,
                       predicts(lambda c: {"out": _rnn_states(c, bias=False)})),
+        Misconception("stores-previous-state", "h[:, t] holds the state before step t instead of after it",
+                      "Store the new state: h[:, t] is the h_next that step t returns, so h[:, 0] is never h0.",
+                      BPTT, predicts(lambda c: {"out": np.concatenate(
+                          [c.inputs["h0"][:, None], _rnn_states(c)[:, :-1]], axis=1)})),
         *in_place(None, BPTT),
     ],
     "rnn_backward": [

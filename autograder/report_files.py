@@ -40,15 +40,28 @@ def gradescope_json(result: SubmissionResult, execution_time: float | None = Non
                 "max_score": number(check.max_score),
                 "status": "passed" if check.outcome is Outcome.PASSED else "failed",
                 "output": check.feedback,
-                "tags": [check.task, check.outcome.value],
+                "tags": [check.task, check.outcome.value] + (
+                    [f"misconception:{check.diagnosis.id}"] if check.diagnosis and check.diagnosis.confident else []),
                 "visibility": "visible",
             }
             for index, check in enumerate(result.checks, start=1)
         ],
         "extra_data": {"assignment": result.assignment, "isolation": result.isolation,
-                       "outcomes": {task: o.value for task, o in result.task_outcomes().items()}},
+                       "outcomes": {task: o.value for task, o in result.task_outcomes().items()},
+                       "diagnoses": diagnoses(result)},
     })
     return data
+
+
+def diagnoses(result: SubmissionResult) -> list[dict[str, Any]]:
+    """One entry per task and diagnosis (a diagnosis shared by several checks of a task is listed once)."""
+    seen: dict[tuple[str, str], dict[str, Any]] = {}
+    for check in result.checks:
+        if check.diagnosis is not None:
+            entry = seen.setdefault((check.task, check.diagnosis.id), {"task": check.task, **check.diagnosis.to_dict(),
+                                                                      "checks": []})
+            entry["checks"].append(check.check)
+    return list(seen.values())
 
 
 def write_result(out_dir: Path, result: SubmissionResult, execution_time: float | None = None) -> Path:
