@@ -22,12 +22,13 @@ class Cell:
     x: int
     y: int
     fill: str
-    label: str
+    label: str | None  # the tooltip; None when the numbers must not be shown
 
 
 @dataclass(frozen=True)
 class Heatmap:
-    """|received - expected| of one array as coloured squares; `largest` None when no entry is a number."""
+    """|received - expected| of one array as coloured squares; `largest` None when no entry is a number or when
+    the numbers are withheld (a hidden case seen by a student: the pattern only)."""
 
     rows: int
     columns: int
@@ -49,8 +50,9 @@ class Heatmap:
         return tuple(colour(t) for t, _ in STOPS)
 
 
-def heatmap(grid: tuple[tuple[float | None, ...], ...]) -> Heatmap:
-    """Colour each entry by its share of the largest error, so the pattern shows where the array is wrong."""
+def heatmap(grid: tuple[tuple[float | None, ...], ...], *, numbers: bool = True) -> Heatmap:
+    """Colour each entry by its share of the largest error, so the pattern shows where the array is wrong;
+    without `numbers`, no error size is written anywhere, in tooltips or legend."""
     rows, columns = len(grid), len(grid[0])
     size = max(12, min(28, 240 // max(rows, columns)))
     values = [abs(v) for row in grid for v in row if v is not None]
@@ -63,8 +65,8 @@ def heatmap(grid: tuple[tuple[float | None, ...], ...]) -> Heatmap:
             else:
                 fill = colour(abs(value) / largest if largest else 0.0)
                 text = f"{abs(value):.3g}"
-            cells.append(Cell(x * size, y * size, fill, f"row {y}, column {x}: {text}"))
-    return Heatmap(rows, columns, size, tuple(cells), largest, len(values) < rows * columns)
+            cells.append(Cell(x * size, y * size, fill, f"row {y}, column {x}: {text}" if numbers else None))
+    return Heatmap(rows, columns, size, tuple(cells), largest if numbers else None, len(values) < rows * columns)
 
 
 def colour(share: float) -> str:

@@ -78,17 +78,23 @@ def shape_text(shape: tuple[int, ...] | None) -> str:
 
 
 def evidence_view(evidence: Evidence, audience: str) -> EvidenceView:
-    if evidence.hidden and audience != "ta":
-        return EvidenceView(evidence.item, "", "", None, None, None, None, False, hidden=True, redacted=True)
+    """Evidence for `audience`. A student sees of a hidden case only which item is wrong, its shapes and the
+    pattern of where it is wrong: not the case's sizes, the message, nor any error value (from which, with
+    the inputs, the reference answer would follow)."""
+    redacted = evidence.hidden and audience != "ta"
     grid, expected = evidence.abs_error, evidence.expected_shape
+    where = "" if redacted else evidence.where
+    # The checks' message starts with the case it is about; `where` already says it.
+    message = "" if redacted else evidence.message.removeprefix(f"{evidence.where}: ")
     if grid is None or not expected:  # no map, or a scalar: a single square would say nothing
-        return EvidenceView(evidence.item, evidence.where, evidence.message, evidence.received_shape, expected,
-                            None, None, False, evidence.hidden, redacted=False)
+        return EvidenceView(evidence.item, where, message, evidence.received_shape, expected, None, None, False,
+                            evidence.hidden, redacted)
     # The checks fold a 3-D array (batch, time, features) over the batch and shrink big ones to 16 x 16 cells.
     drawn = {1: (1, expected[0]), 2: tuple(expected)}.get(len(expected), tuple(expected[-2:]))
     downsampled = expected if (len(grid), len(grid[0])) != drawn else None
-    return EvidenceView(evidence.item, evidence.where, evidence.message, evidence.received_shape, expected,
-                        heatmap(grid), downsampled, len(expected) == 3, evidence.hidden, redacted=False)
+    return EvidenceView(evidence.item, where, message, evidence.received_shape, expected,
+                        heatmap(grid, numbers=not redacted), downsampled, len(expected) == 3, evidence.hidden,
+                        redacted)
 
 
 def task_views(submission: Submission, audience: str) -> list[TaskView]:
