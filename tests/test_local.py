@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.local import LocalRunner
+from tests.conftest import ROOT
 
 
 def test_a_dropped_cache_id_never_names_a_new_cache():
@@ -15,3 +16,23 @@ def test_a_dropped_cache_id_never_names_a_new_cache():
     (_, third), _ = runner.call("forward", [np.full(2, 5.0)], keep=(1,))
     assert len({first.id, second.id, third.id}) == 3
     assert runner.objects[second.id]["x"][0] == 3.0 and runner.objects[third.id]["x"][0] == 5.0
+
+
+def test_check_in_the_notebook_names_the_misconception():
+    """`check("linear_backward")` in a kernel, with db averaged: the feedback names the mistake, from the
+    public recorded answers (no reference code in the student's kernel)."""
+    from autograder.local import Checker
+
+    def linear_forward(x, W, b):
+        return x @ W + b, (x, W)
+
+    def linear_backward(dout, cache):
+        x, W = cache
+        return dout @ W.T, x.T @ dout, dout.mean(axis=0)
+
+    check = Checker("backprop", {"linear_forward": linear_forward, "linear_backward": linear_backward},
+                    ROOT / "student_template" / "backprop.checks.json")
+    report = check("linear_backward")
+    assert not report.passed
+    assert "Likely misconception: db is averaged over the batch instead of summed" in str(report)
+    assert "Likely misconception" in report._repr_html_()
