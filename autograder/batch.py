@@ -28,7 +28,7 @@ from autograder.gradebook import (
     write_summary,
 )
 from autograder.grading import grade_submission, points_for
-from autograder.report_files import make_record, write_record, write_result
+from autograder.report_files import make_record, text_sha256, write_record, write_result
 from autograder.results import SubmissionResult
 from autograder.submission import source_digest, submission_id
 from autograder.tasks import ASSIGNMENTS
@@ -101,9 +101,10 @@ def _grade_one(path: Path, sid: str, digest: str, assignment: str, out_dir: Path
     started = time.monotonic()
     result = grade_submission(path, assignment, config)
     elapsed = time.monotonic() - started
-    write_result(out_dir, result, execution_time=elapsed)
+    results_sha256 = write_result(out_dir, result, execution_time=elapsed)
     record = make_record(result, student=student_of(sid, config.batch.student_id), source_sha256=digest,
-                         fingerprint=fingerprint, modified=_modified(path), execution_time=elapsed)
+                         fingerprint=fingerprint, modified=_modified(path), execution_time=elapsed,
+                         results_sha256=results_sha256)
     write_record(out_dir, record)
     return json.dumps(record)
 
@@ -112,6 +113,8 @@ def grader_fingerprint(config: GraderConfig, assignment: str) -> str:
     """Changes whenever a regrade could give another result: grader code, settings, points or reference."""
     digest = hashlib.sha256()
     for source in sorted(PACKAGE.rglob("*.py")):
+        if source.relative_to(PACKAGE).parts[0] == "report":
+            continue  # rendering never changes a grade, and `report` rerenders from the records
         digest.update(source.relative_to(PACKAGE).as_posix().encode() + b"\0" + source.read_bytes())
     settings = {"grading": asdict(config.grading), "tolerances": asdict(config.tolerances),
                 "limits": asdict(config.limits), "points": config.assignments[assignment].points}
@@ -131,11 +134,15 @@ def _refuse_clashing_ids(submissions: list[Path]) -> None:
 
 
 def _read_record(path: Path) -> dict[str, Any] | None:
+    """A submission's grade.json, if it and the results.json it vouches for both read back whole."""
     try:
         record = json.loads(path.read_text())
+        results = (path.parent / "results.json").read_text(encoding="utf-8")
     except (OSError, ValueError):
-        return None  # absent, or (never, thanks to atomic writes) damaged: grade again
-    return record if isinstance(record, dict) and "result" in record else None
+        return None  # absent, or cut short by a crash of the machine: grade again
+    if not isinstance(record, dict) or "result" not in record or record.get("results_sha256") != text_sha256(results):
+        return None
+    return record
 
 
 def _modified(path: Path) -> float:

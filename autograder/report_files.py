@@ -1,10 +1,14 @@
 """Write one submission's grade to disk: Gradescope's results.json, and grade.json for resuming and reports.
 
 Every file is written to a temporary name and renamed into place, so a reader (or a resumed run) never sees
-half a file.
+half a file. A submission's two files are not forced to disk one by one (an fsync per file made the disk,
+not the grading, set the pace of a batch): instead grade.json records the sha256 of results.json, and a
+resumed run regrades any submission whose files do not both read back whole and matching, as after a power
+cut. A killed process loses nothing, since what it wrote is in the page cache.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -64,35 +68,42 @@ def diagnoses(result: SubmissionResult) -> list[dict[str, Any]]:
     return list(seen.values())
 
 
-def write_result(out_dir: Path, result: SubmissionResult, execution_time: float | None = None) -> Path:
-    """DIR/<id>/results.json, atomically."""
-    path = Path(out_dir) / result.id / "results.json"
-    write_atomic(path, json.dumps(gradescope_json(result, execution_time), indent=2, sort_keys=False) + "\n")
-    return path
+def write_result(out_dir: Path, result: SubmissionResult, execution_time: float | None = None) -> str:
+    """DIR/<id>/results.json, atomically; the sha256 of what was written, for grade.json to vouch for it."""
+    text = json.dumps(gradescope_json(result, execution_time), indent=2, sort_keys=False) + "\n"
+    write_atomic(Path(out_dir) / result.id / "results.json", text, durable=False)
+    return text_sha256(text)
+
+
+def text_sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def write_record(out_dir: Path, record: dict[str, Any]) -> Path:
     """DIR/<id>/grade.json, written last: its presence means the submission is completely graded."""
     path = Path(out_dir) / record["result"]["id"] / "grade.json"
     # Read by machines only: compact, since any indent makes json use its slow pure-Python encoder.
-    write_atomic(path, json.dumps(record, sort_keys=True, separators=(",", ":")) + "\n")
+    write_atomic(path, json.dumps(record, sort_keys=True, separators=(",", ":")) + "\n", durable=False)
     return path
 
 
 def make_record(result: SubmissionResult, *, student: str, source_sha256: str, fingerprint: str,
-                modified: float, execution_time: float) -> dict[str, Any]:
+                modified: float, execution_time: float, results_sha256: str) -> dict[str, Any]:
     return {"result": result_to_dict(result), "student": student, "source_sha256": source_sha256,
-            "fingerprint": fingerprint, "modified": modified, "execution_time": round(execution_time, 3)}
+            "fingerprint": fingerprint, "modified": modified, "execution_time": round(execution_time, 3),
+            "results_sha256": results_sha256}
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str, durable: bool = True) -> None:
+    """Replace `path` with `text` in one step; `durable` also forces it to disk before the rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
+            if durable:
+                stream.flush()
+                os.fsync(stream.fileno())
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)

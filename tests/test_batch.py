@@ -76,6 +76,44 @@ def test_rerun_skips_graded_work_unless_forced_or_changed(klass, config, tmp_pat
     assert forced.graded == first.graded
 
 
+def test_files_cut_short_by_a_machine_crash_are_regraded(klass, config, tmp_path):
+    """Files are not fsynced one by one: after a power cut a results.json may be empty or a grade.json cut
+    short. Does a rerun regrade exactly those submissions, and end with the same files?"""
+    out = tmp_path / "out"
+    grade_batch([klass], assignment="backprop", out_dir=out, config=config, jobs=1)
+    before = {p.relative_to(out): _read(p) for p in sorted(out.glob("*/results.json"))}
+    folders = sorted(p.parent for p in out.glob("*/grade.json"))
+    (folders[0] / "results.json").write_text("")
+    (folders[1] / "grade.json").write_text('{"result": {')
+    rerun = grade_batch([klass], assignment="backprop", out_dir=out, config=config, jobs=1)
+    assert rerun.graded == 2
+    after = {p.relative_to(out): _read(p) for p in sorted(out.glob("*/results.json"))}
+    assert {k: _strip_time(v) for k, v in after.items()} == {k: _strip_time(v) for k, v in before.items()}
+
+
+def test_report_code_is_not_part_of_the_grader_fingerprint(config, tmp_path, monkeypatch):
+    """Rendering never changes a grade: does editing a report module keep the fingerprint (no regrade of
+    the class), while editing a check changes it?"""
+    import shutil
+
+    from autograder import batch
+
+    copy = tmp_path / "autograder"
+    shutil.copytree(batch.PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(batch, "PACKAGE", copy)
+    before = batch.grader_fingerprint(config, "backprop")
+    with (copy / "report" / "render.py").open("a") as stream:
+        stream.write("# a change to the rendering\n")
+    assert batch.grader_fingerprint(config, "backprop") == before
+    with (copy / "checks" / "layer.py").open("a") as stream:
+        stream.write("# a change to the checks\n")
+    assert batch.grader_fingerprint(config, "backprop") != before
+
+
+def _strip_time(text: str) -> str:
+    return re.sub(r'"execution_time": [\d.]+', "", text)
+
+
 def test_killed_run_resumes_to_the_same_gradebook(tmp_path):
     """After kill -9 in the middle of a run, does rerunning end with the gradebook of an uninterrupted run?"""
     klass = _class_folder(tmp_path / "submissions", 12)
