@@ -30,6 +30,7 @@ from autograder.gradebook import (
 from autograder.grading import grade_submission, points_for
 from autograder.report_files import make_record, text_sha256, write_record, write_result
 from autograder.results import SubmissionResult
+from autograder.sandbox import forget_inherited_zygote
 from autograder.submission import source_digest, submission_id
 from autograder.tasks import ASSIGNMENTS
 
@@ -77,8 +78,11 @@ def grade_batch(paths: list[Path], *, assignment: str, out_dir: Path, config: Gr
                 progress(done, len(submissions), Graded.from_record(records[sid]).result)
     else:
         # Grader processes, not threads: the grader's own Python work (decoding, judging) then runs on every
-        # core instead of taking turns on one interpreter lock. Each has its own zygote of workers.
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        # core instead of taking turns on one interpreter lock. Each has its own zygote of workers. Forked,
+        # not spawned: they start with numpy and the grader already imported (the pool forks them all before
+        # it starts its own thread, and a forked grader drops its parent's zygote).
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=forget_inherited_zygote) as pool:
             futures = {pool.submit(_grade_one, path, sid, digest, assignment, out_dir, config, fingerprint): sid
                        for path, sid, digest in todo}
             for done, future in enumerate(as_completed(futures), start=reused + 1):

@@ -70,6 +70,15 @@ _zygote: Zygote | None = None
 _zygote_lock = threading.Lock()
 
 
+def forget_inherited_zygote() -> None:
+    """In a grader process forked from another (batch grading), start its own zygote when one is needed: the
+    parent's answers the parent only, and this copy of its socket must not keep it alive."""
+    global _zygote
+    if _zygote is not None:
+        _zygote.control.close()
+        _zygote = None
+
+
 def shared_zygote() -> Zygote | None:
     """The process-wide zygote, started on first use (None when AUTOGRADER_ZYGOTE=0 asks for fresh processes)."""
     global _zygote

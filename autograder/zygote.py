@@ -24,9 +24,12 @@ from typing import Callable
 from autograder.isolation import fork_uid_sweeper
 
 PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
 MAX_STATUSES = 4096
+END_WAIT_SECONDS = 1.0
 STATS = {"workers": 0, "peak_rss_kb": 0}  # in the zygote: workers reaped, and the largest peak RSS among them
 WORKERS: set[int] = set()  # in the zygote: pids of live workers
+SWEEPERS: set[int] = set()  # in the zygote: pids of uid sweepers not yet reaped
 
 
 # ---------------------------------------------------------------------------------------------- in the zygote
@@ -36,7 +39,12 @@ def serve_zygote(fd: int, start_worker: Callable[[int, int, int], None]) -> None
     """The zygote's loop: fork a worker per spawn request until the grader closes the socket."""
     import ctypes
 
-    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # the grader gone, the zygote goes
+    libc = ctypes.CDLL(None)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # the grader gone, the zygote goes
+    # Whatever a worker starts and leaves behind becomes our child when the worker dies, so ending a worker
+    # can see at once whether anything of it is left, and fork a uid sweeper (a whole fork of this process,
+    # about as costly as a worker's) only then.
+    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     control = socket.socket(fileno=fd)
     statuses: dict[int, int] = {}
     gc.freeze()  # keep the collector from writing to every inherited object, which would copy every page
@@ -62,21 +70,45 @@ def serve_zygote(fd: int, start_worker: Callable[[int, int, int], None]) -> None
         elif request["op"] == "status":
             control.send(json.dumps({"status": _status_of(request["pid"], statuses)}).encode())
         elif request["op"] == "end":  # no reply: the grader does not wait for this
-            _end(request["pid"], request.get("uid"))
+            _end(request["pid"], request.get("uid"), statuses)
         elif request["op"] == "stats":
             time.sleep(0.05)  # let the last workers be reaped
             _reap(statuses)
             control.send(json.dumps(STATS).encode())
 
 
-def _end(pid: int, uid: int | None) -> None:
-    """Kill a worker's process group, then everything running under its uid (what escaped the group)."""
+def _end(pid: int, uid: int | None, statuses: dict[int, int]) -> None:
+    """Kill a worker's process group, then everything running under its uid (what escaped the group).
+
+    Every process of that uid descends from the worker, so once the worker is reaped, any of them still
+    alive is our child (we are their subreaper) or a descendant of one: with no such child, there is
+    nothing to sweep and no sweeper to fork.
+    """
     try:
         os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
-    if uid is not None:
-        fork_uid_sweeper(uid)  # reaped with the others by _reap
+    if uid is None:
+        return
+    deadline = time.monotonic() + END_WAIT_SECONDS
+    while pid not in statuses and time.monotonic() < deadline:
+        _reap(statuses)
+        if pid not in statuses:
+            time.sleep(0.0002)
+    if pid not in statuses or _strays():
+        SWEEPERS.add(fork_uid_sweeper(uid))  # reaped with the others by _reap
+
+
+def _strays() -> bool:
+    """Does this process have children other than live workers and sweepers (True when it cannot tell)?"""
+    try:
+        children = set()
+        for task in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{task}/children") as listing:
+                children.update(int(p) for p in listing.read().split())
+    except (OSError, ValueError):
+        return True  # a kernel without /proc/<pid>/task/<tid>/children: always sweep
+    return bool(children - WORKERS - SWEEPERS)
 
 
 def _reap(statuses: dict[int, int]) -> None:
@@ -88,6 +120,7 @@ def _reap(statuses: dict[int, int]) -> None:
         if pid == 0:
             return
         statuses[pid] = os.waitstatus_to_exitcode(status)
+        SWEEPERS.discard(pid)
         if pid in WORKERS:  # not the short-lived sweepers `_end` forks
             WORKERS.discard(pid)
             STATS["workers"] += 1

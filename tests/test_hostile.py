@@ -92,7 +92,7 @@ def workers(monkeypatch: pytest.MonkeyPatch) -> list[sandbox.Worker]:
 
     monkeypatch.setattr(runner_module, "Worker", RecordingWorker)
     yield started
-    uids = {worker_uid(w.process.pid) for w in started if hasattr(w, "process")}
+    uids = {worker_uid(w.pid) for w in started if hasattr(w, "pid")}
     deadline = time.monotonic() + 5.0
     left = _live_processes(uids) if IS_ROOT else []
     while left and time.monotonic() < deadline:
@@ -526,6 +526,36 @@ def test_fork_bomb_is_bounded_by_the_process_limit(tmp_path: Path, hostile_confi
     # count_params gets its points only if a fork was refused, i.e. the NPROC limit held.
     assert_full_marks_except(result, hostile_config)
     assert workers  # the autouse fixture then checks that no process of these workers' uids is left
+
+
+ESCAPED_DAEMON = """
+import os as _os, time as _time
+
+_daemon = []
+
+def count_params(layer_dims, bias=True):
+    # Once, leave a daemon behind: double fork, new session, then sleep far longer than the test's 5 s wait.
+    if not _daemon:
+        _daemon.append(_os.fork())
+        if _daemon[0] == 0:
+            try:
+                _os.setsid()
+                if _os.fork() == 0:
+                    _time.sleep(60)
+            finally:
+                _os._exit(0)
+    return sum(d_in * d_out + (d_out if bias else 0) for d_in, d_out in zip(layer_dims[:-1], layer_dims[1:]))
+"""
+
+
+@needs_root
+def test_a_daemon_left_behind_is_killed_with_its_worker(tmp_path: Path, hostile_config: GraderConfig,
+                                                         workers: list) -> None:
+    """A process that left the worker's group and session, and would outlive the test, is still found (it
+    runs under the worker's uid) and killed when the worker ends; the grades are unaffected."""
+    result, _ = grade_appended(tmp_path, hostile_config, ESCAPED_DAEMON)
+    assert_full_marks_except(result, hostile_config)
+    assert workers  # the autouse fixture checks, within 5 s, that no process of these uids is alive
 
 
 # -------------------------------------------------------------------------------- 9. garbage in the protocol
