@@ -79,8 +79,10 @@ def grade_submission(path: Path | str, assignment_name: str, config: GraderConfi
         result.isolation = runner.isolation
         defined = runner.defined(assignment.function_names())
         for task in assignment.tasks:
+            failing = frozenset(t for t, score in result.task_scores().items()
+                                if score < sum(c.max_score for c in result.checks if c.task == t))
             ctx = TaskContext(assignment, runner, reference, config, points[task.name], defined,
-                              public=public is not None)
+                              public=public is not None, failing=failing)
             try:
                 result.checks.extend(grade_task(ctx, task))
             except StudentCrash as crash:  # the worker was lost too often: the rest scores 0, with the reason

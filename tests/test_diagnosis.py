@@ -100,3 +100,6 @@ def linear_backward(dout, cache):
     assert {t["name"] for t in tagged} >= {"linear_backward / values"}
     listed = [d for d in data["extra_data"]["diagnoses"] if d["task"] == "linear_backward"]
     assert [d["id"] for d in listed] == ["db-averaged-not-summed"] and "values" in listed[0]["checks"]
+    trained = next(c for c in result.checks if c.task == "two_layer_net")
+    assert trained.score == 0 and not trained.diagnosis.confident
+    assert "built from your linear_backward, which loses points above: fix that first" in trained.feedback

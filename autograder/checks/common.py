@@ -46,6 +46,7 @@ class TaskContext:
     defined: set[str]
     public: bool = False  # the student's local checks: fewer cases, and hidden-only checks are left out
     gradchecks: list = field(default_factory=list)  # queued numeric gradient checks (checks.layer)
+    failing: frozenset[str] = frozenset()  # tasks graded before this one that lost points
 
     @property
     def tol(self) -> Any:
@@ -65,6 +66,7 @@ class Tally:
         self.notes: dict[str, list[str]] = {check: [] for check in items}
         self.evidence: list[Evidence] = []
         self.hidden = hidden  # the cases are hidden from students (grading), not public (local checks)
+        self.known: Diagnosis | None = None  # what to say about wrong answers when no misconception fits
 
     def observe(self, evidence: Evidence) -> None:
         self.evidence.append(evidence)
@@ -112,6 +114,7 @@ class Tally:
         known = {item for case in self.evidence for item in case.expected}
         values = diagnose(catalogue, self.evidence, (answers & known) or (known if answers else set())) \
             if answers else None
+        values = values or (self.known if answers else None)
         inputs = any(self.failed[check] for check in self.failed if check in INPUT_CHECKS)
         return values, (diagnose(catalogue, self.evidence, set(), about="inputs") if inputs else None)
 

@@ -5,6 +5,7 @@ from typing import Any
 
 from autograder import training, wire
 from autograder.checks.common import Failure, NotAttempted, Tally, TaskContext, describe
+from autograder.diagnosis import Diagnosis
 from autograder.results import CheckResult
 from autograder.runner import StudentError
 from autograder.tasks import TrainTask
@@ -43,6 +44,12 @@ def grade_training(ctx: TaskContext, task: TrainTask) -> list[CheckResult]:
     except (ValueError, TypeError, IndexError, KeyError) as error:
         problem = f"training stopped: your layers returned something unusable ({type(error).__name__}: {error})"
     tally.record("accuracy", "test accuracy", problem)
+    broken = [name for name in task.uses if name in ctx.failing]
+    if broken:  # a fact, not a guess: the model is built from layers already shown to be wrong
+        verb = "loses" if len(broken) == 1 else "lose"
+        tally.known = Diagnosis("built-from-failing-layers", f"it is built from your {', '.join(broken)}, which "
+                                f"{verb} points above: fix {'that' if len(broken) == 1 else 'those'} first",
+                                confident=False)
     return tally.results(task.name, ctx.points, {
         "accuracy": f"a model built from your {', '.join(task.uses)} reaches at least {task.threshold:.0%} "
                     f"test accuracy with the fixed training budget",
