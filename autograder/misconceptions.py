@@ -57,9 +57,11 @@ def all_averaged(items: list[str], section: str) -> Misconception:
 
 def missing_transpose(section: str) -> Misconception:
     return Misconception(
-        "missing-transpose", "a matrix product in the backward pass is missing a transpose",
-        "Match dimensions: each gradient has the shape of what it is the gradient of, and the product that "
-        "gives that shape uses the transpose of the forward pass's matrix.", section, holds(_missing_transpose))
+        "missing-transpose", "a matrix product in the backward pass has shapes that do not line up, "
+        "most often because a transpose is missing", "Match dimensions: each gradient has the shape of what it "
+        "is the gradient of, and the product that gives that shape uses the transpose of the forward pass's "
+        "matrix (check too that the cache is unpacked in the order the forward packed it).", section,
+        holds(_missing_transpose))
 
 
 def averaged(item: str, section: str) -> Misconception:
