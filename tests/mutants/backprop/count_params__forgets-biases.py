@@ -2,6 +2,7 @@
 
 task: count_params
 misconception: forgets-biases
+source: https://www.statistical.dog/concepts/nn-parameter-count (course notes on an exam question: the usual wrong answer to the parameter count is leaving out the biases)
 """
 import numpy as np
 

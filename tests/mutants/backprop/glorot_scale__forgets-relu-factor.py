@@ -2,6 +2,7 @@
 
 task: glorot_scale
 misconception: glorot-without-relu-factor
+source: https://wiki.gubat.org/content/stackoverflow.com_en_all_2023-11/questions/39231032/hand-crafted-xavier-initializer-which-values-for-lrelu-and-relu (asker unsure how to adapt a hand-written Xavier init to ReLU; answer adds He et al.'s factor 2, giving 4/(fan_in+fan_out))
 """
 import numpy as np
 

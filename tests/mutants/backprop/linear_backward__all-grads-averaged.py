@@ -2,6 +2,7 @@
 
 task: linear_backward
 misconception: every-gradient-divided-by-N
+source: https://ai.stackexchange.com/questions/18712/why-is-my-derivation-of-the-back-propagation-equations-inconsistent-with-andrew (learner unsure whether the 1/m belongs in dZ or in dW and db; answer explains it is applied once, in one place only)
 """
 import numpy as np
 

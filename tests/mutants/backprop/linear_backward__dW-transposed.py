@@ -2,6 +2,7 @@
 
 task: linear_backward
 misconception: dW-transposed
+source: https://community.deeplearning.ai/t/exercise-7-linear-backward/241052 (student's linear_backward multiplies A_prev.T and dZ in the wrong order for dW; mentor tells them to swap the operands)
 """
 import numpy as np
 

@@ -2,6 +2,7 @@
 
 task: relu_backward
 misconception: relu-backward-times-input
+source: https://example-a.com/answer/51812911 (asker reports that many example ReLU backward passes keep the derivative as x for x > 0 instead of 1)
 """
 import numpy as np
 

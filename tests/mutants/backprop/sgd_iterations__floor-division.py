@@ -2,6 +2,7 @@
 
 task: sgd_iterations
 misconception: drops-last-batch
+source: https://github.com/ratulb/deep_drive (notebook showing that looping range(num_samples // batch_size) skips the leftover partial batch)
 """
 
 

@@ -2,6 +2,7 @@
 
 task: softmax_loss
 misconception: missing-1-over-N-in-gradient
+source: https://kiwix.lema.org/stackoverflow.com_en_all_2023-11/questions/65275522/why-is-softmax-classifier-gradient-divided-by-batch-size-cs231n (student's chain rule has no 1/N and they ask why CS231n divides dscores by the batch size)
 """
 import numpy as np
 

@@ -2,6 +2,7 @@
 
 task: softmax_loss
 misconception: missing-one-hot-subtraction
+source: https://math.techqa.club/backward-propagation-math-where-does-1-come-from-4240815 (student working through CS231n cannot see where the -1 at the correct class of the softmax gradient comes from)
 """
 import numpy as np
 

@@ -2,6 +2,7 @@
 
 task: softmax_loss
 misconception: no-max-shift-overflow
+source: https://stackoverflow.com/questions/61567597/how-is-log-softmax-implemented-to-compute-its-value-and-gradient-with-better (naive exp(x)/sum gives an overflow warning and nan for a score of 1000; answer subtracts the max)
 """
 import numpy as np
 

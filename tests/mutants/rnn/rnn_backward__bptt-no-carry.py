@@ -2,6 +2,7 @@
 
 task: rnn_backward
 misconception: bptt-no-carry
+source: https://community.deeplearning.ai/t/week-1-assignment-1-backpropagation/15940 (student asks why rnn_backward cannot just pass da[:,:,t] to the cell; replies explain that da_prevt from the later step must be added)
 """
 import numpy as np
 
