@@ -2,7 +2,6 @@
 
 task: relu_forward
 misconception: mutates-input-in-place
-source: https://e-learn.cn/topic/1760781 (copied SO question: a ReLU helper that did z[z>0]=1 on its argument silently overwrote the caller's array; answer says not to modify it in place)
 """
 import numpy as np
 

@@ -2,7 +2,6 @@
 
 task: rnn_backward
 misconception: bptt-only-last-step-gradient
-source: https://community.deeplearning.ai/t/question-on-backpropagation-week-1-prog-assignment-1/555129 (student's rnn_backward passes only the carried da_prevt to each cell and never feeds in the per-step da, so every gradient comes out zero)
 """
 import numpy as np
 

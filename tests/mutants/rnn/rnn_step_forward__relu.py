@@ -2,7 +2,6 @@
 
 task: rnn_step_forward
 misconception: relu-instead-of-tanh
-source: https://tutorialexample.com/an-explain-to-why-not-use-relu-activation-functionin-rnn-or-lstm-machine-learning-tutorial/amp (tutorial warning that ReLU in a vanilla RNN step can blow the hidden state up, which is why tanh is used)
 """
 import numpy as np
 

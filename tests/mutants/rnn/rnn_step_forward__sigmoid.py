@@ -2,7 +2,6 @@
 
 task: rnn_step_forward
 misconception: sigmoid-instead-of-tanh
-source: https://community.deeplearning.ai/t/why-tanh-is-used-in-rnn-to-compute-hidden-state/18978 (learner asks why the hidden state uses tanh rather than sigmoid or ReLU)
 """
 import numpy as np
 
