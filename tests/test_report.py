@@ -292,8 +292,9 @@ def test_report_audience_comes_from_grader_toml_and_the_flag_overrides_it(tmp_pa
     out = tmp_path / "out"
     shutil.copytree(FIXTURE, out)
     config = tmp_path / "grader.toml"
-    config.write_text((ROOT / "grader.toml").read_text().replace('reference = "reference/', f'reference = "{ROOT}/reference/')
-                      + '\n[report]\naudience = "ta"\n')
+    text = (ROOT / "grader.toml").read_text().replace('reference = "reference/', f'reference = "{ROOT}/reference/')
+    assert 'audience = "student"' in text
+    config.write_text(text.replace('audience = "student"', 'audience = "ta"'))
     runner = CliRunner()
     banner = 'id="ta-banner"'
     for flags, expected in (([], True), (["--student"], False), (["--ta"], True)):
