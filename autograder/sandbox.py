@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import atexit
+import multiprocessing.util
 import os
 import select
 import shutil
@@ -72,11 +73,18 @@ _zygote_lock = threading.Lock()
 
 def forget_inherited_zygote() -> None:
     """In a grader process forked from another (batch grading), start its own zygote when one is needed: the
-    parent's answers the parent only, and this copy of its socket must not keep it alive."""
+    parent's answers the parent only, and this copy of its socket must not keep it alive. A forked process
+    leaves without running atexit, so its own zygote is closed (and reaped) by a multiprocessing finalizer."""
     global _zygote
     if _zygote is not None:
         _zygote.control.close()
         _zygote = None
+    multiprocessing.util.Finalize(None, _close_zygote, exitpriority=10)
+
+
+def _close_zygote() -> None:
+    if _zygote is not None:
+        _zygote.close()
 
 
 def shared_zygote() -> Zygote | None:

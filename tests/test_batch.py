@@ -234,3 +234,27 @@ def test_zygote_reports_the_peak_memory_of_its_workers(config, tmp_path):
                 out_dir=tmp_path, config=config, jobs=1)
     stats = shared_zygote().stats()
     assert stats["workers"] >= 1 and 10_000 < stats["peak_rss_kb"] < config.limits.memory_mb * 1024
+
+
+def _zygotes_and_orphan_zombies() -> set[int]:
+    """Live zygote processes, and zombie processes whose parent is pid 1 (an unreaped zygote ends like that)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+        if b"--zygote" in cmdline or (state == "Z" and ppid == "1"):
+            found.add(int(entry.name))
+    return found
+
+
+def test_parallel_graders_leave_no_zygote_behind(klass, config, tmp_path):
+    """Forked grader processes exit without atexit: are their zygotes still closed and reaped?"""
+    before = _zygotes_and_orphan_zombies()
+    grade_batch([klass], assignment="backprop", out_dir=tmp_path / "out", config=config, jobs=2)
+    assert _zygotes_and_orphan_zombies() - before == set()  # at once: not left for pid 1 to clean up
