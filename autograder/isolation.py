@@ -1,18 +1,23 @@
 """Confinement a worker applies to itself before it runs any student code.
 
 With root (as on CI and the grading machines) a worker gets: private mount, network and IPC namespaces; a
-chroot whose only contents are read-only views of the Python installation, numpy and the system libraries,
+root whose only contents are read-only views of the Python installation, numpy and the system libraries,
 plus a small private tmpfs as its working directory (so the reference, the checks, grader.toml, other
 students' submissions and the results are simply not there); an unprivileged uid of its own; and rlimits on
 memory, CPU, file size, open files and processes. Without root it falls back to the rlimits and a private
 working directory, and says so, so that a grade never claims more isolation than it had.
 
-This module runs inside the worker: it imports nothing from the grader.
+The read-only root is built once by the zygote (`prepare_root`): it pivots into a mount namespace holding
+only that tree, so each worker forked from it copies a handful of mounts instead of the host's, and adds
+one: its own tmpfs on /tmp. A worker started without a zygote builds the same view for itself (a chroot).
+
+This module runs inside the worker and the zygote: it imports nothing from the grader.
 """
 from __future__ import annotations
 
 import ctypes
 import os
+import platform
 import resource
 import signal
 from dataclasses import asdict, dataclass
@@ -22,7 +27,10 @@ CLONE_NEWIPC = 0x08000000
 CLONE_NEWNET = 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
 PR_SET_PDEATHSIG = 1
+MNT_DETACH = 2
+SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}.get(platform.machine())
 UID_BASE = 1_000_000
+PREPARED_ROOT = False  # set in the zygote by prepare_root; its workers inherit it with the namespace
 
 
 @dataclass(frozen=True)
@@ -51,7 +59,10 @@ def confine(limits: Limits, scratch: str, visible: list[str]) -> str:
     root = os.geteuid() == 0
     if root:
         try:
-            _namespaces_and_chroot(scratch, visible, limits.tmpfs_mb)
+            if PREPARED_ROOT:
+                _own_namespaces_and_tmp(limits.tmpfs_mb)
+            else:
+                _namespaces_and_chroot(scratch, visible, limits.tmpfs_mb)
             level = "namespace"
         except OSError:
             pass  # e.g. a container without CAP_SYS_ADMIN: keep the uid and rlimits below
@@ -79,6 +90,49 @@ def confine(limits: Limits, scratch: str, visible: list[str]) -> str:
     return level
 
 
+def prepare_root(visible: list[str]) -> bool:
+    """In the zygote, as root: move into a private mount namespace that holds only a read-only view of
+    `visible` (pivot_root, then the host's mounts detached). False, and nothing changed that matters, when
+    that is not possible here; its workers then build their own view (`_namespaces_and_chroot`)."""
+    global PREPARED_ROOT
+    if os.geteuid() != 0 or SYS_PIVOT_ROOT is None:
+        return False
+    libc = _libc()
+    try:
+        _check(libc.unshare(CLONE_NEWNS), "unshare")
+        _check(libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "make mounts private")
+        # The new root is a tmpfs over a folder of this private namespace only (nothing is left on the host),
+        # one that holds none of what must stay visible.
+        root = next((d for d in ("/tmp", "/mnt", "/run", "/dev/shm") if os.path.isdir(d) and not os.path.islink(d)
+                     and not any(v == d or v.startswith(d + "/") for v in visible)), None)
+        if root is None:
+            return False
+        _check(libc.mount(b"tmpfs", root.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, b"size=1m,mode=755"), "mount root")
+        _view(libc, root, visible)
+        os.makedirs(root + "/tmp", exist_ok=True)
+        os.chmod(root + "/tmp", 0o1777)
+        os.chdir(root)
+        _check(libc.syscall(SYS_PIVOT_ROOT, b".", b"."), "pivot_root")  # the old root is now stacked under "."
+        _check(libc.umount2(b".", MNT_DETACH), "detach the host's mounts")
+        os.chdir("/")
+        # Read-only, so no worker can leave a file in the tree the next one sees (each gets its own /tmp).
+        _check(libc.mount(None, b"/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None), "read-only root")
+    except OSError:
+        return False
+    PREPARED_ROOT = True
+    return True
+
+
+def _own_namespaces_and_tmp(tmpfs_mb: int) -> None:
+    """In a worker forked from a prepared zygote: private copies of the (small) mount namespace, a network
+    and an IPC namespace, and a tmpfs of its own on /tmp as the working directory."""
+    libc = _libc()
+    _check(libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC), "unshare")
+    options = f"size={tmpfs_mb}m,mode=1777".encode()
+    _check(libc.mount(b"tmpfs", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, options), "mount /tmp")
+    os.chdir("/tmp")
+
+
 def _namespaces_and_chroot(scratch: str, visible: list[str], tmpfs_mb: int) -> None:
     libc = _libc()
     _check(libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC), "unshare")
@@ -87,23 +141,34 @@ def _namespaces_and_chroot(scratch: str, visible: list[str], tmpfs_mb: int) -> N
     os.makedirs(root, exist_ok=True)
     options = f"size={tmpfs_mb}m,mode=755".encode()
     _check(libc.mount(b"tmpfs", root.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options), "mount tmpfs")
-    for path in visible:
-        if not os.path.exists(path):
-            continue
-        target = root + path
-        if os.path.isdir(path):
-            os.makedirs(target, exist_ok=True)
-        else:
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            open(target, "a").close()
-        _check(libc.mount(path.encode(), target.encode(), None, MS_BIND | MS_REC, None), f"bind {path}")
-        flags = MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID
-        _check(libc.mount(None, target.encode(), None, flags, None), f"read-only {path}")
+    _view(libc, root, visible)
     work = os.path.join(root, "tmp")
     os.makedirs(work, exist_ok=True)
     os.chmod(work, 0o1777)
     os.chroot(root)
     os.chdir("/tmp")
+
+
+def _view(libc: ctypes.CDLL, root: str, visible: list[str]) -> None:
+    """Read-only bind mounts of `visible` under `root`; a symlink into another visible folder (merged /usr:
+    /bin -> usr/bin) is copied as a symlink instead of mounted a second time."""
+    for path in visible:
+        if not os.path.lexists(path):
+            continue
+        target = root + path
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        real = os.path.realpath(path)
+        if os.path.islink(path) and any(real == v or real.startswith(v.rstrip("/") + "/")
+                                        for v in visible if not os.path.islink(v)):
+            os.symlink(os.readlink(path), target)
+            continue
+        if os.path.isdir(path):
+            os.makedirs(target, exist_ok=True)
+        else:
+            open(target, "a").close()
+        _check(libc.mount(path.encode(), target.encode(), None, MS_BIND | MS_REC, None), f"bind {path}")
+        flags = MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID
+        _check(libc.mount(None, target.encode(), None, flags, None), f"read-only {path}")
 
 
 def _set_limit(which: int, value: int) -> None:

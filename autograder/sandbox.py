@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import atexit
+import json
 import multiprocessing.util
 import os
 import select
@@ -22,7 +23,7 @@ import numpy as np
 
 from autograder import wire
 from autograder.isolation import Limits, fork_uid_sweeper, worker_uid
-from autograder.zygote import Zygote
+from autograder.zygote import VISIBLE_ENV, Zygote
 
 PACKAGE_PARENT = Path(__file__).resolve().parent.parent
 GRACE_SECONDS = 1.0
@@ -94,7 +95,7 @@ def shared_zygote() -> Zygote | None:
         return None
     with _zygote_lock:
         if _zygote is None or not _zygote.alive():
-            _zygote = Zygote(worker_env(), str(PACKAGE_PARENT))
+            _zygote = Zygote(dict(worker_env(), **{VISIBLE_ENV: json.dumps(visible_paths())}), str(PACKAGE_PARENT))
             atexit.register(_zygote.close)
         return _zygote
 

@@ -10,6 +10,7 @@ reaps it).
 """
 from __future__ import annotations
 
+import fcntl
 import gc
 import json
 import os
@@ -21,15 +22,18 @@ import threading
 import time
 from typing import Callable
 
-from autograder.isolation import fork_uid_sweeper
+from autograder.isolation import fork_uid_sweeper, prepare_root
 
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
 MAX_STATUSES = 4096
 END_WAIT_SECONDS = 1.0
-STATS = {"workers": 0, "peak_rss_kb": 0}  # in the zygote: workers reaped, and the largest peak RSS among them
+# In the zygote: workers reaped, the largest peak RSS among them, and how many needed a uid sweep.
+STATS = {"workers": 0, "peak_rss_kb": 0, "sweeps": 0}
 WORKERS: set[int] = set()  # in the zygote: pids of live workers
 SWEEPERS: set[int] = set()  # in the zygote: pids of uid sweepers not yet reaped
+VISIBLE_ENV = "AUTOGRADER_VISIBLE"  # what workers may see, as a JSON list of paths
+TASKS: list[int] = []  # in the zygote: a descriptor of its own /proc/self/task, kept across pivot_root
 
 
 # ---------------------------------------------------------------------------------------------- in the zygote
@@ -45,6 +49,14 @@ def serve_zygote(fd: int, start_worker: Callable[[int, int, int], None]) -> None
     # can see at once whether anything of it is left, and fork a uid sweeper (a whole fork of this process,
     # about as costly as a worker's) only then.
     libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    try:
+        opened = os.open("/proc/self/task", os.O_RDONLY | os.O_DIRECTORY)
+        # Out of the way of the low descriptors a worker is handed, which stay numbered as they always were.
+        TASKS.append(fcntl.fcntl(opened, fcntl.F_DUPFD_CLOEXEC, 200))
+        os.close(opened)
+    except OSError:
+        pass  # then every ended worker is swept
+    prepare_root(json.loads(os.environ.get(VISIBLE_ENV, "[]")))
     control = socket.socket(fileno=fd)
     statuses: dict[int, int] = {}
     gc.freeze()  # keep the collector from writing to every inherited object, which would copy every page
@@ -59,6 +71,8 @@ def serve_zygote(fd: int, start_worker: Callable[[int, int, int], None]) -> None
             if pid == 0:
                 try:
                     control.close()
+                    for descriptor in TASKS:  # the zygote's window on /proc is not the worker's
+                        os.close(descriptor)
                     os.setsid()
                     start_worker(*fds)
                 finally:
@@ -97,14 +111,18 @@ def _end(pid: int, uid: int | None, statuses: dict[int, int]) -> None:
             time.sleep(0.0002)
     if pid not in statuses or _strays():
         SWEEPERS.add(fork_uid_sweeper(uid))  # reaped with the others by _reap
+        STATS["sweeps"] += 1
 
 
 def _strays() -> bool:
     """Does this process have children other than live workers and sweepers (True when it cannot tell)?"""
+    if not TASKS:
+        return True
     try:
         children = set()
-        for task in os.listdir("/proc/self/task"):
-            with open(f"/proc/self/task/{task}/children") as listing:
+        for task in os.listdir(TASKS[0]):
+            handle = os.open(f"{task}/children", os.O_RDONLY, dir_fd=TASKS[0])
+            with open(handle) as listing:
                 children.update(int(p) for p in listing.read().split())
     except (OSError, ValueError):
         return True  # a kernel without /proc/<pid>/task/<tid>/children: always sweep
@@ -170,7 +188,8 @@ class Zygote:
             self.control.send(json.dumps({"op": "end", "pid": pid, "uid": uid}).encode())
 
     def stats(self) -> dict[str, int]:
-        """Workers ended so far and the largest peak resident memory (KiB) any of them reached (from wait4)."""
+        """Workers ended so far, the largest peak resident memory (KiB) any of them reached (from wait4), and
+        how many of them left processes behind that had to be swept."""
         with self.lock:
             self.control.send(b'{"op": "stats"}')
             return json.loads(self._receive())

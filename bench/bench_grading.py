@@ -2,6 +2,7 @@
 
     python bench/bench_grading.py --count 40 --jobs 2 --assignment backprop
     python bench/bench_grading.py --count 12 --jobs 1 2 --anchors 4   # also nbclient, otter, nbgrader
+    python bench/bench_grading.py --count 1000 --jobs 1 2 --repeat 3  # medians of alternating runs
 
 The batch mixes correct notebooks, realistic bugs from tests/mutants/ and untouched skeletons, written as real
 nbformat notebooks with the experiment cells students leave behind. Prints wall time per submission, amortized
@@ -10,6 +11,8 @@ over the batch. Not a test: numbers depend on the machine.
 from __future__ import annotations
 
 import argparse
+import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -67,27 +70,36 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--anchors", type=int, default=0, metavar="K",
                         help="also time nbclient, otter run and nbgrader autograde on the first K notebooks")
+    parser.add_argument("--repeat", type=int, default=1, metavar="R",
+                        help="grade the batch R times per job count, alternating, and report the medians")
     args = parser.parse_args()
     config = load_config(ROOT / "grader.toml")
     with tempfile.TemporaryDirectory() as tmp:
         paths = make_batch(args.assignment, args.count, Path(tmp) / "subs")
         print(f"{args.count} {args.assignment} notebooks (correct, buggy, not attempted)")
-        baseline = None
+        runs: dict[int, list[float]] = {jobs: [] for jobs in args.jobs}
+        # Alternating runs, so that a slow spell of this (shared, virtual) machine hits every job count alike.
+        for round_number in range(args.repeat):
+            for jobs in args.jobs:
+                out = Path(tmp) / f"out{jobs}-{round_number}"
+                started = time.perf_counter()
+                grade_batch(paths, assignment=args.assignment, out_dir=out, config=config, jobs=jobs)
+                runs[jobs].append(time.perf_counter() - started)
+                shutil.rmtree(out)
         ours = {}
-        for jobs in args.jobs:
-            started = time.perf_counter()
-            grade_batch(paths, assignment=args.assignment, out_dir=Path(tmp) / f"out{jobs}", config=config, jobs=jobs)
-            elapsed = time.perf_counter() - started
-            baseline = baseline or elapsed
+        baseline = statistics.median(runs[args.jobs[0]])
+        for jobs, times in runs.items():
+            elapsed = statistics.median(times)
+            each = ", ".join(f"{1000 * t / args.count:.1f}" for t in times)
             print(f"jobs={jobs}: {elapsed:.2f} s total, {1000 * elapsed / args.count:.1f} ms per submission, "
-                  f"speed-up {baseline / elapsed:.2f}x")
-            if jobs == 1:  # graded in this process: its zygote saw every worker end (wait4)
-                stats = shared_zygote().stats()
-                print(f"  peak memory of a worker: {stats['peak_rss_kb'] / 1024:.0f} MiB over {stats['workers']} workers")
+                  f"speed-up {baseline / elapsed:.2f}x" + (f" (median of {len(times)} runs: {each} ms)"
+                                                          if len(times) > 1 else ""))
             ours[jobs] = elapsed / args.count
+        if 1 in runs:  # graded in this process: its zygote saw every worker end (wait4)
+            stats = shared_zygote().stats()
+            print(f"  peak memory of a worker: {stats['peak_rss_kb'] / 1024:.0f} MiB over {stats['workers']} workers")
         if args.anchors:
             print_anchors(paths[:args.anchors], Path(tmp) / "anchors", ours)
-
 
 if __name__ == "__main__":
     main()

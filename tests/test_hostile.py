@@ -553,9 +553,20 @@ def test_a_daemon_left_behind_is_killed_with_its_worker(tmp_path: Path, hostile_
                                                          workers: list) -> None:
     """A process that left the worker's group and session, and would outlive the test, is still found (it
     runs under the worker's uid) and killed when the worker ends; the grades are unaffected."""
+    sweeps = sandbox.shared_zygote().stats()["sweeps"]
     result, _ = grade_appended(tmp_path, hostile_config, ESCAPED_DAEMON)
     assert_full_marks_except(result, hostile_config)
     assert workers  # the autouse fixture checks, within 5 s, that no process of these uids is alive
+    assert sandbox.shared_zygote().stats()["sweeps"] > sweeps
+
+
+@needs_root
+def test_a_worker_that_left_nothing_behind_needs_no_sweep(tmp_path: Path, hostile_config: GraderConfig) -> None:
+    """The uid sweep (a fork of the zygote) is skipped when a worker's uid has no process left."""
+    sweeps = sandbox.shared_zygote().stats()["sweeps"]
+    result, _ = grade_appended(tmp_path, hostile_config, "")
+    assert_full_marks_except(result, hostile_config)
+    assert sandbox.shared_zygote().stats()["sweeps"] == sweeps
 
 
 # -------------------------------------------------------------------------------- 9. garbage in the protocol
