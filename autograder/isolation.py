@@ -9,7 +9,12 @@ working directory, and says so, so that a grade never claims more isolation than
 
 The read-only root is built once by the zygote (`prepare_root`): it pivots into a mount namespace holding
 only that tree, so each worker forked from it copies a handful of mounts instead of the host's, and adds
-one: its own tmpfs on /tmp. A worker started without a zygote builds the same view for itself (a chroot).
+one: its own tmpfs on /tmp. The zygote also enters an empty network namespace (no interface up, so no
+address to reach or be reached at); a worker alone in its zygote uses that one instead of creating and
+destroying its own, which costs the kernel more than the rest of a worker's confinement. Nothing can pass
+through it from one student to the next: a worker is started only after everything of the previous one has
+been killed, and an unprivileged worker cannot configure it. IPC namespaces are never shared (a SysV segment
+outlives its creator). A worker started without a zygote builds the whole view for itself (a chroot).
 
 This module runs inside the worker and the zygote: it imports nothing from the grader.
 """
@@ -31,6 +36,10 @@ MNT_DETACH = 2
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}.get(platform.machine())
 UID_BASE = 1_000_000
 PREPARED_ROOT = False  # set in the zygote by prepare_root; its workers inherit it with the namespace
+# Set with it: the zygote sits in a network namespace of its own with no interface up, which a worker may use
+# while it is the zygote's only live worker (nothing of the one before is left, see zygote._end).
+SHARED_NETWORK = False
+OWN_NETWORK = False  # set in a forked worker when another worker of its zygote is still alive
 
 
 @dataclass(frozen=True)
@@ -94,12 +103,12 @@ def prepare_root(visible: list[str]) -> bool:
     """In the zygote, as root: move into a private mount namespace that holds only a read-only view of
     `visible` (pivot_root, then the host's mounts detached). False, and nothing changed that matters, when
     that is not possible here; its workers then build their own view (`_namespaces_and_chroot`)."""
-    global PREPARED_ROOT
+    global PREPARED_ROOT, SHARED_NETWORK
     if os.geteuid() != 0 or SYS_PIVOT_ROOT is None:
         return False
     libc = _libc()
     try:
-        _check(libc.unshare(CLONE_NEWNS), "unshare")
+        _check(libc.unshare(CLONE_NEWNS | CLONE_NEWNET), "unshare")
         _check(libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "make mounts private")
         # The new root is a tmpfs over a folder of this private namespace only (nothing is left on the host),
         # one that holds none of what must stay visible.
@@ -119,15 +128,17 @@ def prepare_root(visible: list[str]) -> bool:
         _check(libc.mount(None, b"/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None), "read-only root")
     except OSError:
         return False
-    PREPARED_ROOT = True
+    PREPARED_ROOT = SHARED_NETWORK = True
     return True
 
 
 def _own_namespaces_and_tmp(tmpfs_mb: int) -> None:
-    """In a worker forked from a prepared zygote: private copies of the (small) mount namespace, a network
-    and an IPC namespace, and a tmpfs of its own on /tmp as the working directory."""
+    """In a worker forked from a prepared zygote: a private copy of the (small) mount namespace, its own IPC
+    namespace, the zygote's empty network namespace or (when another worker is alive) one of its own, and a
+    tmpfs of its own on /tmp as the working directory."""
     libc = _libc()
-    _check(libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC), "unshare")
+    network = CLONE_NEWNET if OWN_NETWORK or not SHARED_NETWORK else 0
+    _check(libc.unshare(CLONE_NEWNS | CLONE_NEWIPC | network), "unshare")
     options = f"size={tmpfs_mb}m,mode=1777".encode()
     _check(libc.mount(b"tmpfs", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, options), "mount /tmp")
     os.chdir("/tmp")

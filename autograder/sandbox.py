@@ -126,7 +126,8 @@ class Worker:
             for fd in (request_read, reply_write, log_fd):
                 os.close(fd)
         self.isolation = "none"
-        self.ended = False
+        self.ended = False  # its exit status is known: it is reaped, and its pid may belong to another process
+        self.cleaned_up = False  # killed, and its uid swept of anything it left behind
         self.started: int | None = None
         try:
             self._send({"limits": limits.to_dict(), "scratch": self.scratch, "visible": visible_paths()})
@@ -167,21 +168,26 @@ class Worker:
         shutil.rmtree(self.scratch, ignore_errors=True)
 
     def _kill(self) -> None:
-        if self.ended:
+        """Kill the worker (unless it already ended) and, always, whatever it left running under its uid: a
+        worker that crashed on its own may have started a daemon first."""
+        if self.cleaned_up:
             return
-        self.ended = True
+        self.cleaned_up = True
         uid = worker_uid(self.pid) if os.geteuid() == 0 else None
         if self.zygote is not None:
             try:
                 self.zygote.end(self.pid, uid)  # the zygote kills, sweeps the uid and reaps, without a reply
+                self.ended = True
                 return
             except OSError:
                 pass  # the zygote is gone, and its children with it; sweep from here all the same
-        try:
-            os.killpg(self.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        self._exit_status()
+        if not self.ended:
+            try:
+                os.killpg(self.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            self._exit_status()
+            self.ended = True
         if uid is not None:
             kill_uid(uid)
 

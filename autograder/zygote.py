@@ -22,6 +22,7 @@ import threading
 import time
 from typing import Callable
 
+from autograder import isolation
 from autograder.isolation import fork_uid_sweeper, prepare_root
 
 PR_SET_PDEATHSIG = 1
@@ -31,7 +32,6 @@ END_WAIT_SECONDS = 1.0
 # In the zygote: workers reaped, the largest peak RSS among them, and how many needed a uid sweep.
 STATS = {"workers": 0, "peak_rss_kb": 0, "sweeps": 0}
 WORKERS: set[int] = set()  # in the zygote: pids of live workers
-SWEEPERS: set[int] = set()  # in the zygote: pids of uid sweepers not yet reaped
 VISIBLE_ENV = "AUTOGRADER_VISIBLE"  # what workers may see, as a JSON list of paths
 TASKS: list[int] = []  # in the zygote: a descriptor of its own /proc/self/task, kept across pivot_root
 
@@ -67,9 +67,11 @@ def serve_zygote(fd: int, start_worker: Callable[[int, int, int], None]) -> None
         request = json.loads(message)
         _reap(statuses)
         if request["op"] == "spawn":
+            others_alive = bool(WORKERS)
             pid = os.fork()
             if pid == 0:
                 try:
+                    isolation.OWN_NETWORK = others_alive  # never share a network namespace at the same time
                     control.close()
                     for descriptor in TASKS:  # the zygote's window on /proc is not the worker's
                         os.close(descriptor)
@@ -96,26 +98,30 @@ def _end(pid: int, uid: int | None, statuses: dict[int, int]) -> None:
 
     Every process of that uid descends from the worker, so once the worker is reaped, any of them still
     alive is our child (we are their subreaper) or a descendant of one: with no such child, there is
-    nothing to sweep and no sweeper to fork.
+    nothing to sweep and no sweeper to fork. A worker already reaped (it died, and the grader asked how)
+    is not signalled again, since its pid may be reused; its uid is still checked.
     """
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+    if pid in WORKERS:  # not yet reaped, so the pid is still this worker's
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
     if uid is None:
         return
     deadline = time.monotonic() + END_WAIT_SECONDS
-    while pid not in statuses and time.monotonic() < deadline:
+    while pid in WORKERS and time.monotonic() < deadline:
         _reap(statuses)
-        if pid not in statuses:
+        if pid in WORKERS:
             time.sleep(0.0002)
-    if pid not in statuses or _strays():
-        SWEEPERS.add(fork_uid_sweeper(uid))  # reaped with the others by _reap
+    if pid in WORKERS or _strays():
+        # Waited for: the next worker must not start while anything of this one is alive (they may share
+        # the zygote's network namespace).
+        os.waitpid(fork_uid_sweeper(uid), 0)
         STATS["sweeps"] += 1
 
 
 def _strays() -> bool:
-    """Does this process have children other than live workers and sweepers (True when it cannot tell)?"""
+    """Does this process have children other than live workers (True when it cannot tell)?"""
     if not TASKS:
         return True
     try:
@@ -126,7 +132,7 @@ def _strays() -> bool:
                 children.update(int(p) for p in listing.read().split())
     except (OSError, ValueError):
         return True  # a kernel without /proc/<pid>/task/<tid>/children: always sweep
-    return bool(children - WORKERS - SWEEPERS)
+    return bool(children - WORKERS)
 
 
 def _reap(statuses: dict[int, int]) -> None:
@@ -138,8 +144,7 @@ def _reap(statuses: dict[int, int]) -> None:
         if pid == 0:
             return
         statuses[pid] = os.waitstatus_to_exitcode(status)
-        SWEEPERS.discard(pid)
-        if pid in WORKERS:  # not the short-lived sweepers `_end` forks
+        if pid in WORKERS:  # not a process a worker left behind
             WORKERS.discard(pid)
             STATS["workers"] += 1
             STATS["peak_rss_kb"] = max(STATS["peak_rss_kb"], usage.ru_maxrss)

@@ -560,6 +560,21 @@ def test_a_daemon_left_behind_is_killed_with_its_worker(tmp_path: Path, hostile_
     assert sandbox.shared_zygote().stats()["sweeps"] > sweeps
 
 
+# This daemon closes what it inherited, as a real one does, so the worker's exit is seen at once.
+CRASH_AFTER_DAEMON = ESCAPED_DAEMON.replace("_time.sleep(60)", "_os.closerange(0, 256); _time.sleep(60)").replace(
+    "    return sum(", "    _os._exit(3)\n    return sum(", 1)
+
+
+@needs_root
+def test_a_daemon_left_by_a_worker_that_then_crashed_is_killed(tmp_path: Path, hostile_config: GraderConfig,
+                                                                workers: list) -> None:
+    """The worker exits on its own after leaving a daemon: the grader learns how it died, and the daemon is
+    still found and killed (the autouse fixture checks that no process of these uids is alive)."""
+    result, _ = grade_appended(tmp_path, hostile_config, CRASH_AFTER_DAEMON)
+    assert "exited with code 3" in feedback(result, "count_params")
+    assert_full_marks_except(result, hostile_config, "count_params")
+
+
 @needs_root
 def test_a_worker_that_left_nothing_behind_needs_no_sweep(tmp_path: Path, hostile_config: GraderConfig) -> None:
     """The uid sweep (a fork of the zygote) is skipped when a worker's uid has no process left."""
