@@ -575,6 +575,37 @@ def test_a_daemon_left_by_a_worker_that_then_crashed_is_killed(tmp_path: Path, h
     assert_full_marks_except(result, hostile_config, "count_params")
 
 
+NETWORK_PROBE = """
+import socket as _socket
+
+def zero_init_loss(num_classes):
+    # A correct answer only if no connection could be made: not to the grader's host, not to the world.
+    for address in [("127.0.0.1", {port}), ("8.8.8.8", 53)]:
+        try:
+            _socket.create_connection(address, timeout=0.5).close()
+            return -1.0
+        except OSError:
+            pass
+    import math
+    return math.log(num_classes)
+"""
+
+
+@needs_root
+def test_a_worker_reaches_no_network(tmp_path: Path, hostile_config: GraderConfig) -> None:
+    """A listener on the host's loopback and an outside address are both out of reach from student code
+    (the worker's network namespace has no interface up), for every worker in turn."""
+    import socket
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        probe = NETWORK_PROBE.replace("{port}", str(listener.getsockname()[1]))
+        for _ in range(2):  # the second worker runs in the same zygote after the first
+            result, _ = grade_appended(tmp_path, hostile_config, probe)
+            assert_full_marks_except(result, hostile_config)
+
+
 @needs_root
 def test_a_worker_that_left_nothing_behind_needs_no_sweep(tmp_path: Path, hostile_config: GraderConfig) -> None:
     """The uid sweep (a fork of the zygote) is skipped when a worker's uid has no process left."""
