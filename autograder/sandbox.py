@@ -36,7 +36,8 @@ class WorkerLost(RuntimeError):
 
 
 @lru_cache(maxsize=1)
-def visible_paths() -> list[str]:
+@lru_cache(maxsize=1)
+def visible_paths() -> tuple[str, ...]:
     """What a confined worker may see: the Python installation, its packages and the system libraries."""
     paths = {"/usr", "/lib", "/lib64", "/bin", "/etc/ld.so.cache", "/dev/null", "/dev/urandom", "/dev/zero"}
     paths.update({sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix})
@@ -45,20 +46,21 @@ def visible_paths() -> list[str]:
     paths.add(str(Path(np.__file__).resolve().parent.parent))
     existing = sorted(p for p in paths if p and os.path.exists(p))
     # A bind mount of a folder shows everything under it: mounting its subfolders again only costs time.
-    return [p for p in existing if not any(p.startswith(q.rstrip("/") + "/") for q in existing if q != p)]
+    return tuple(p for p in existing if not any(p.startswith(q.rstrip("/") + "/") for q in existing if q != p))
 
 
 @lru_cache(maxsize=1)
 def scratch_base() -> str | None:
     """Where workers' scratch folders go: memory-backed /dev/shm when it is there, else the system's temp folder.
 
-    A scratch folder only holds the student's capped output log and the mount point of the worker's own
-    tmpfs; on a disk, creating and removing it costs journal writes for every submission.
+    A scratch folder holds the student's capped output log (and, for a worker started without a zygote, the
+    mount point of its root); on a disk, creating and removing it costs journal writes for every submission.
     """
     shm = "/dev/shm"
-    if os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK) and os.statvfs(shm).f_bavail * os.statvfs(shm).f_frsize > 64 << 20:
-        return shm
-    return None
+    if not (os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK)):
+        return None
+    room = os.statvfs(shm)
+    return shm if room.f_bavail * room.f_frsize > 64 << 20 else None
 
 
 def worker_env() -> dict[str, str]:
