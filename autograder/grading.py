@@ -79,8 +79,7 @@ def grade_submission(path: Path | str, assignment_name: str, config: GraderConfi
         result.isolation = runner.isolation
         defined = runner.defined(assignment.function_names())
         for task in assignment.tasks:
-            failing = frozenset(t for t, score in result.task_scores().items()
-                                if score < sum(c.max_score for c in result.checks if c.task == t))
+            failing = frozenset(t for t, outcome in result.task_outcomes().items() if outcome is not Outcome.PASSED)
             ctx = TaskContext(assignment, runner, reference, config, points[task.name], defined,
                               public=public is not None, failing=failing)
             try:

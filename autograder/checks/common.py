@@ -111,10 +111,11 @@ class Tally:
         """(for wrong answers, for inputs changed in place), each None when nothing of that kind failed."""
         catalogue = catalogue_for(task)
         answers = {item for check, failed in self.failed.items() if check not in INPUT_CHECKS for item in failed}
-        known = {item for case in self.evidence for item in case.expected}
-        values = diagnose(catalogue, self.evidence, (answers & known) or (known if answers else set())) \
-            if answers else None
-        values = values or (self.known if answers else None)
+        values = None
+        if answers:
+            known = {item for case in self.evidence for item in case.expected}
+            # A question's items are its cases; its evidence names the answer: then every answer is in doubt.
+            values = diagnose(catalogue, self.evidence, (answers & known) or known) or self.known
         inputs = any(self.failed[check] for check in self.failed if check in INPUT_CHECKS)
         return values, (diagnose(catalogue, self.evidence, set(), about="inputs") if inputs else None)
 
