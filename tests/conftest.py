@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from autograder.config import GraderConfig, load_config
+from autograder.corpus import labels
 from autograder.notebooks import notebook_from_source, write_notebook
 from autograder.tasks import ASSIGNMENTS, TrainTask
 
@@ -62,8 +63,8 @@ def reference_source(assignment: str) -> str:
 
 def mutant_header(path: Path) -> dict[str, str]:
     """task and misconception labels from a mutant's docstring."""
-    text = path.read_text()
-    return {key: re.search(rf"^{key}: (\S+)", text, re.M).group(1) for key in ("task", "misconception")}
+    task, misconception = labels(path)
+    return {"task": task, "misconception": misconception}
 
 
 def write_submission(directory: Path, name: str, source: str, notebook: bool = False) -> Path:

@@ -11,18 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autograder.results import CheckResult, Outcome, SubmissionResult, result_from_dict
-
-
-@dataclass(frozen=True)
-class Diagnosis:
-    """What a failed check says about the student's misconception; `confident` False means only a symptom."""
-
-    id: str
-    title: str
-    hint: str
-    section: str
-    confident: bool
+from autograder.diagnosis import Diagnosis
+from autograder.results import CheckResult, SubmissionResult, result_from_dict
 
 
 @dataclass(frozen=True)
@@ -137,6 +127,7 @@ def submission_from_record(record: dict[str, Any], *, superseded: bool = False) 
 
 
 def _diagnosis(raw: Any) -> Diagnosis | None:
+    """Leniently: anything short of a title is no diagnosis, and only an explicit `confident: true` counts."""
     if not isinstance(raw, dict) or not raw.get("title"):
         return None
     return Diagnosis(id=str(raw.get("id", "")), title=str(raw["title"]), hint=str(raw.get("hint") or ""),
