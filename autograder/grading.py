@@ -89,6 +89,7 @@ def grade_submission(path: Path | str, assignment_name: str, config: GraderConfi
                                                  Outcome.FAILED, f"Not run: {crash}")
                                      for check in assignment.check_names(task))
         result.notes = list(runner.notes)
+        result.timeouts = runner.timeouts
     return result
 
 

@@ -44,6 +44,7 @@ class SubmissionResult:
     notes: list[str] = field(default_factory=list)  # load problems: cells that failed, statements skipped
     error: str | None = None  # set when nothing could be graded (not a notebook, empty file, ...)
     isolation: str = "none"
+    timeouts: int = 0  # calls into student code that ran out of time (a function that hangs is not called again)
 
     @property
     def score(self) -> float:
@@ -84,6 +85,7 @@ def result_to_dict(result: SubmissionResult) -> dict:
         "assignment": result.assignment,
         "error": result.error,
         "isolation": result.isolation,
+        "timeouts": result.timeouts,
         "notes": list(result.notes),
         "checks": [{"task": c.task, "check": c.check, "score": c.score, "max_score": c.max_score,
                     "outcome": c.outcome.value, "feedback": c.feedback,
@@ -97,4 +99,5 @@ def result_from_dict(data: dict) -> SubmissionResult:
                           c["feedback"], Diagnosis.from_dict(c["diagnosis"]) if c.get("diagnosis") else None,
                           tuple(c.get("evidence") or ())) for c in data["checks"]]
     return SubmissionResult(id=data["id"], assignment=data["assignment"], checks=checks, notes=list(data["notes"]),
-                            error=data["error"], isolation=data["isolation"])
+                            error=data["error"], isolation=data["isolation"],
+                            timeouts=int(data.get("timeouts", 0)))

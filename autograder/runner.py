@@ -61,6 +61,7 @@ class StudentRunner:
         self.isolation = "none"
         # function -> why it is not called again: one hang or crash costs its time and a restart once
         self.given_up: dict[str, tuple[type[Exception], str]] = {}
+        self.timeouts = 0  # calls into student code that ran out of time: at most one per function
         self.load_singly = False  # set once a batched load lost the worker: find the culprit one by one
         self.pending_drops: list[int] = []
 
@@ -125,7 +126,9 @@ class StudentRunner:
         try:
             reply, answer = self._request(message, each * max(1, len(items)), frame, each=each)
             replies = reply.get("replies")
-            if not isinstance(replies, list) or len(replies) != len(items):
+            # The worker stops at the first item that times out: the items after it were never called.
+            if not isinstance(replies, list) or not replies or len(replies) > len(items) or (
+                    len(replies) < len(items) and not (isinstance(replies[-1], dict) and replies[-1].get("timeout"))):
                 raise self._malformed("a reply without one answer per item")
             outcomes: list = []
             for item in replies:
@@ -136,12 +139,15 @@ class StudentRunner:
                     except wire.WireError as exc:
                         raise self._malformed(str(exc)) from None
                 elif item.get("timeout"):
+                    self.timeouts += 1
                     timeout = StudentTimeout(f"did not finish within {each:g} s")
                     self.given_up[fn] = (StudentTimeout, f"{timeout}, so it was not called again")
                     outcomes.append(timeout)
                 else:
                     outcomes.append(self._student_error(item.get("error")))
-            return outcomes
+            skipped = StudentTimeout(f"not run: {fn} did not finish within {each:g} s in an earlier case, so it "
+                                     "was not called again")
+            return outcomes + [skipped] * (len(items) - len(outcomes))
         except (StudentTimeout, StudentCrash) as failure:
             return [failure] * len(items)
 
@@ -185,23 +191,29 @@ class StudentRunner:
         if self.pending_drops:
             message = dict(message, drop=self.pending_drops)
             self.pending_drops = []
+        if self.given_up:  # student code that calls a given-up function gets its failure at once
+            message = dict(message, given_up={name: reason for name, (_, reason) in self.given_up.items()})
         try:
             reply, answer = self.worker.request(message, timeout, frame, each=each)
         except WorkerLost as lost:
             self.worker.close()
             self.worker = None
             if str(lost) == "timed out":
+                self.timeouts += 1
                 raise StudentTimeout(f"did not finish within {timeout:g} s") from None
             raise StudentCrash(str(lost)) from None
         if reply.get("ok"):
             return reply, answer
         if reply.get("timeout"):
+            self.timeouts += 1
             raise StudentTimeout(f"did not finish within {timeout:g} s")
         raise self._student_error(reply.get("error"))
 
-    def _student_error(self, error: Any) -> StudentError:
+    def _student_error(self, error: Any) -> StudentError | StudentTimeout:
         if not isinstance(error, dict):
             raise self._malformed("a reply that is neither a result nor an error")
+        if error.get("type") == "GivenUp":  # it called a function that hung before: that hang, not a new one
+            return StudentTimeout(f"it calls {str(error.get('message', ''))[:300]}")
         return StudentError(**{k: str(error.get(k, ""))[:2000] for k in ("type", "message", "where", "traceback",
                                                                           "fn")})
 

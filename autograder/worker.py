@@ -31,6 +31,11 @@ class CallTimeout(BaseException):
     """Raised inside student code when its time budget runs out (BaseException: `except Exception` can't eat it)."""
 
 
+class GivenUp(Exception):
+    """Raised by a function the grader gave up on (it hung or crashed the worker), wherever it is called from,
+    so that a hung step function costs its timeout once, not once more in every function that calls it."""
+
+
 class CappedOutput(io.TextIOBase):
     """sys.stdout/sys.stderr for student code: writes go to the log until a cap, then are dropped silently,
     so a chatty but correct function never fails because its output filled the file-size limit."""
@@ -125,13 +130,22 @@ class Session:
         return reply
 
     def calls(self, request: dict, inbox: wire.Frame, outbox: wire.Frame, notify: Any = None) -> dict:
-        """Independent calls in one request, each timed on its own and each with its own outcome."""
-        return self._each(request, "calls", lambda item: self.call(item, inbox, outbox), notify)
+        """Independent calls in one request, each timed on its own and each with its own outcome; the first
+        timeout ends the request (the function would only hang again on the next case)."""
+        return self._each(request, "calls", lambda item: self.call(item, inbox, outbox), notify,
+                          stop_on_timeout=True)
 
     def sweeps(self, request: dict, inbox: wire.Frame, outbox: wire.Frame, notify: Any = None) -> dict:
-        """Several `sweep`s of one function in one request, each timed on its own."""
+        """Several `sweep`s of one function in one request, each timed on its own, up to the first timeout."""
         return self._each(request, "sweeps", lambda item: self.sweep(dict(item, fn=request["fn"]), inbox, outbox),
-                          notify)
+                          notify, stop_on_timeout=True)
+
+    def give_up(self, reasons: dict) -> None:
+        """Replace each function the grader gave up on by one that raises at once, with the reason."""
+        for name, reason in reasons.items():
+            current = self.namespace.get(name)
+            if callable(current) and not getattr(current, "given_up", False):
+                self.namespace[name] = _given_up(f"{name}: {reason}")
 
     def _each(self, request: dict, key: str, run: Any, notify: Any, stop_on_timeout: bool = False) -> dict:
         """Run `run` on each item of request[key] under its own alarm; one reply per item run."""
@@ -186,6 +200,14 @@ class Session:
         return value
 
 
+def _given_up(reason: str) -> Any:
+    def stand_in(*args: Any, **kwargs: Any) -> Any:
+        raise GivenUp(reason)
+
+    stand_in.given_up = True  # type: ignore[attr-defined]
+    return stand_in
+
+
 class _NoIPython:
     """Stands in for `get_ipython()` so that magic calls left in a notebook do nothing."""
 
@@ -228,6 +250,7 @@ def serve(channel: Channel, session: Session) -> None:
         handler = handlers[request["op"]]
         for ident in request.get("drop", []):  # caches the grader is done with, sent along with any request
             session.objects.pop(ident, None)
+        session.give_up(request.get("given_up") or {})
         outbox = wire.Frame()
         signal.setitimer(signal.ITIMER_REAL, float(request.get("timeout", 5.0)))
         try:

@@ -179,6 +179,30 @@ def relu_forward(x):
     assert_full_marks_except(result, hostile_config, "relu_forward", "relu_backward")
 
 
+def test_a_hung_function_costs_one_timeout(tmp_path: Path, hostile_config: GraderConfig) -> None:
+    """Is a function that hangs timed out once, and never called again by any check, sweep or training step?"""
+    result, _ = grade_appended(tmp_path, hostile_config, """
+def linear_forward(x, W, b):
+    while True:
+        pass
+""")
+    assert result.timeouts == 1
+    assert_zero(result, "linear_forward", "linear_backward", "two_layer_net")
+    assert "not called again" in feedback(result, "linear_backward")
+    assert_full_marks_except(result, hostile_config, "linear_forward")
+
+
+@pytest.mark.parametrize("example", ["backprop", "rnn"])
+def test_a_hung_step_costs_one_timeout_in_the_functions_that_call_it(example: str, hostile_config: GraderConfig
+                                                                     ) -> None:
+    """The bundled dee hangs in linear_forward (backprop) or in rnn_step_forward, which the student's own
+    rnn_forward calls: is it timed out once, not once more per caller?"""
+    result = grade_submission(ROOT / "assignments" / example / "examples" / "dee.py", example, hostile_config)
+    assert result.timeouts == 1
+    if example == "rnn":
+        assert "it calls rnn_step_forward" in feedback(result, "rnn_forward")
+
+
 # ------------------------------------------------------------------------------------- 2. swallowed timeout
 
 
