@@ -13,6 +13,7 @@ from typing import Any, Callable
 import numpy as np
 
 from autograder.diagnosis import EVERY, Evidence, Fits, Misconception, predicts, same
+from autograder.numpy_removals import removal_in
 
 AFFINE = "2. The affine layer and the chain rule in matrix form"
 RELU = "3. ReLU, and the rules of a computational graph"
@@ -411,5 +412,21 @@ CATALOGUE: dict[str, list[Misconception]] = {
 }
 
 
+def _removed_numpy_name(evidence: list[Evidence]) -> bool:
+    """Some call failed on a name NumPy removed, every failed call failed on one, and every other case is right."""
+    failed = [case.error for case in evidence if case.error is not None]
+    return bool(failed) and all(removal_in(error) for error in failed) and all(
+        same(case.received[item], case.expected[item])
+        for case in evidence if case.error is None for item in case.expected if item in case.received)
+
+
+# Any task can meet it: code written against NumPy 1.x, graded under NumPy 2.
+REMOVED_NUMPY_NAME = Misconception(
+    "removed-numpy-name", "the code uses a NumPy name or keyword that newer NumPy releases removed",
+    "The error above names what was removed and what to write instead. Code written for NumPy 1.x (much course "
+    "material and many answers online) can fail like this under NumPy 2.", "", holds(_removed_numpy_name))
+
+
 def catalogue_for(task: str) -> list[Misconception]:
-    return CATALOGUE.get(task, [])
+    """The task's own entries, then those any task can meet."""
+    return CATALOGUE.get(task, []) + [REMOVED_NUMPY_NAME]

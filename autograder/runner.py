@@ -14,6 +14,7 @@ import numpy as np
 from autograder import wire
 from autograder.config import GradingSettings
 from autograder.isolation import Limits
+from autograder.numpy_removals import with_removal
 from autograder.program import Program, Statement
 from autograder.sandbox import Worker, WorkerLost
 
@@ -285,7 +286,8 @@ class StudentRunner:
                     notes[statement] = f"stopped after {self.settings.statement_timeout:g} s and skipped"
                 elif not outcome.get("ok"):
                     error = outcome.get("error") if isinstance(outcome.get("error"), dict) else {}
-                    notes[statement] = f"{error.get('type', 'error')}: {str(error.get('message', ''))[:300]}"
+                    kind, message = str(error.get("type", "error")), str(error.get("message", ""))
+                    notes[statement] = with_removal(f"{kind}: {message[:300]}", kind, message)
             pending = pending[len(outcomes):]
 
 

@@ -18,6 +18,7 @@ from autograder.config import GraderConfig
 from autograder.diagnosis import Diagnosis, Evidence, diagnose, error_map, same
 from autograder.misconceptions import catalogue_for
 from autograder.numeric import rel_error
+from autograder.numpy_removals import with_removal
 from autograder.results import CheckResult, Outcome
 from autograder.runner import StudentCrash, StudentError, StudentRunner, StudentTimeout
 from autograder.tasks import Assignment
@@ -161,8 +162,9 @@ def drop_handles(ctx: TaskContext, result: Any) -> None:
 
 
 def describe(failure: Exception) -> str:
+    """What went wrong in a call, for a student; an error caused by a name NumPy removed says so."""
     if isinstance(failure, StudentError):
-        return f"raised {failure.summary()}"
+        return with_removal(f"raised {failure.summary()}", failure.type, failure.message)
     if isinstance(failure, StudentTimeout):
         return f"timed out: {failure}"
     return f"crashed: {failure}"
