@@ -28,6 +28,7 @@ from autograder.gradebook import (
     write_summary,
 )
 from autograder.grading import grade_submission, points_for
+from autograder.numpy_removals import grader_versions
 from autograder.report_files import make_record, text_sha256, write_record, write_result
 from autograder.results import SubmissionResult
 from autograder.sandbox import forget_inherited_zygote
@@ -114,7 +115,8 @@ def _grade_one(path: Path, sid: str, digest: str, assignment: str, out_dir: Path
 
 
 def grader_fingerprint(config: GraderConfig, assignment: str) -> str:
-    """Changes whenever a regrade could give another result: grader code, settings, points or reference."""
+    """Changes whenever a regrade could give another result: grader code, settings, points, reference, or the
+    Python and NumPy that run the student's code."""
     digest = hashlib.sha256()
     for source in sorted(PACKAGE.rglob("*.py")):
         if source.relative_to(PACKAGE).parts[0] == "report":
@@ -124,6 +126,7 @@ def grader_fingerprint(config: GraderConfig, assignment: str) -> str:
                 "limits": asdict(config.limits), "points": config.assignments[assignment].points}
     digest.update(json.dumps(settings, sort_keys=True).encode())
     digest.update(config.assignments[assignment].reference.read_bytes())
+    digest.update(json.dumps(grader_versions(), sort_keys=True).encode())
     return digest.hexdigest()
 
 

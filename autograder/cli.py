@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from autograder.config import ConfigError, describe_schema, load_config
+from autograder.config import ConfigError, GraderConfig, describe_schema, load_config
 from autograder.tasks import ASSIGNMENTS
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "grader.toml"
@@ -24,6 +24,15 @@ def _resolve_config(config_path: Path | None):
         return load_config(config_path)
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
+
+
+def _warn_if_other_numpy(config: GraderConfig) -> None:
+    """One line on stderr per run when grader.toml states another NumPy than the one student code will run on."""
+    from autograder.numpy_removals import numpy_mismatch
+
+    warning = numpy_mismatch(config.grading.numpy)
+    if warning:
+        click.echo(warning, err=True)
 
 
 @click.group()
@@ -48,6 +57,7 @@ def grade(submissions: tuple[Path, ...], assignment: str, out_dir: Path, jobs: i
     from autograder.progress import ProgressBar
 
     config = _resolve_config(config_path)
+    _warn_if_other_numpy(config)
     bar = ProgressBar(sys.stderr)
     try:
         report = grade_batch(list(submissions), assignment=assignment, out_dir=out_dir, config=config, jobs=jobs,
@@ -102,6 +112,7 @@ def check(submission: Path, assignment: str, checks_file: Path | None, all_check
     from autograder.local import load_public_checks
 
     config = _resolve_config(config_path)
+    _warn_if_other_numpy(config)
     public = None
     if not all_checks:
         candidates = [checks_file] if checks_file else [

@@ -5,6 +5,7 @@ An unknown key is an error that names it, so a misspelt setting can never be sil
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -30,6 +31,11 @@ def _integer(value: Any) -> str | None:
     return None if type(value) is int else "must be an integer"
 
 
+def _release(value: Any) -> str | None:
+    ok = isinstance(value, str) and (value == "" or re.fullmatch(r"\d+(\.\d+)*", value) is not None)
+    return None if ok else 'must be a release number as a string, such as "2.4" or "1.26.4" ("" for unstated)'
+
+
 def _setting(default: Any, doc: str, check: Callable[[Any], str | None]) -> Any:
     return field(default=default, metadata={"doc": doc, "check": check})
 
@@ -45,6 +51,8 @@ class GradingSettings:
     load_timeout: float = _setting(30.0, "seconds all top-level statements together may take", _positive)
     public_seed: int = _setting(7, "seed of the public cases students check locally (differs from `seed`)", _integer)
     public_cases: int = _setting(1, "random size cases of the local checks, besides the one with N = 1", _count)
+    numpy: str = _setting("", "the NumPy release the course uses, e.g. '2.4' (matches 2.4.x); `grade` and `check` "
+                          "warn once when the installed NumPy is another ('' leaves it unstated)", _release)
 
 
 @dataclass(frozen=True)

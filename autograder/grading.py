@@ -10,6 +10,7 @@ from types import ModuleType
 from autograder.checks import TaskContext, grade_task
 from autograder.config import ConfigError, GraderConfig
 from autograder.local import PublicChecks
+from autograder.numpy_removals import grader_versions
 from autograder.program import plan_program
 from autograder.results import CheckResult, Outcome, SubmissionResult
 from autograder.runner import StudentCrash, StudentRunner
@@ -67,7 +68,7 @@ def grade_submission(path: Path | str, assignment_name: str, config: GraderConfi
                                                  random_cases=public.config.grading.random_cases),
                          tolerances=public.config.tolerances)
     path = Path(path)
-    result = SubmissionResult(id=submission_id(path), assignment=assignment_name)
+    result = SubmissionResult(id=submission_id(path), assignment=assignment_name, versions=grader_versions())
     try:
         submission = load_submission(path)
     except SubmissionError as error:

@@ -1,14 +1,18 @@
-"""NumPy names, methods and keywords that newer NumPy releases removed, and the sentence that names a removal.
+"""NumPy releases and student code: what newer releases removed, and which release the grader runs.
 
 Code written against NumPy 1.x (most published course material) can fail under NumPy 2.x with an error that
 does not say why: "module 'numpy' has no attribute 'product'". `removal_in` recognises such an error and
 returns a sentence naming what was removed, in which release, and what to write instead. Nothing here
 changes the student's numpy: the grader only explains the failure. Every entry was checked against the
-release notes and against NumPy 2.4 (`hasattr`, or the error it raises).
+release notes and against NumPy 2.4 (`hasattr`, or the error it raises). `grader_versions` is what a grade
+records, and `numpy_mismatch` the warning when grader.toml states another NumPy than the one installed.
 """
 from __future__ import annotations
 
+import platform
 import re
+
+import numpy as np
 
 # np.NAME -> (the release that removed it, what to use instead)
 NAMES: dict[str, tuple[str, str]] = {
@@ -137,3 +141,21 @@ def with_removal(text: str, error_type: str, message: str) -> str:
 
 def _removed(what: str, release: str, replacement: str) -> str:
     return f"{what} was removed in NumPy {release}: use {replacement}"
+
+
+def grader_versions() -> dict[str, str]:
+    """The Python and NumPy this grader runs; its workers are forked from it, so the student's code ran them too."""
+    return {"python": platform.python_version(), "numpy": np.__version__}
+
+
+def numpy_mismatch(course: str, installed: str = np.__version__) -> str | None:
+    """The warning when grader.toml states the course's NumPy ([grading] numpy, a release prefix: "1.26"
+    matches 1.26.4) and the installed one is another release; None when it is unstated or matches."""
+    if not course:
+        return None
+    wanted = course.split(".")
+    release = re.match(r"\d+(?:\.\d+)*", installed)
+    if release is not None and release.group().split(".")[:len(wanted)] == wanted:
+        return None
+    return (f"warning: grader.toml says the course uses NumPy {course} ([grading] numpy), but this grader runs "
+            f"NumPy {installed}: student code may behave differently than in the course's environment")

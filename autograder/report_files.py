@@ -50,7 +50,7 @@ def gradescope_json(result: SubmissionResult, execution_time: float | None = Non
             }
             for index, check in enumerate(result.checks, start=1)
         ],
-        "extra_data": {"assignment": result.assignment, "isolation": result.isolation,
+        "extra_data": {"assignment": result.assignment, "isolation": result.isolation, "versions": result.versions,
                        "outcomes": {task: o.value for task, o in result.task_outcomes().items()},
                        "diagnoses": diagnoses(result)},
     })

@@ -45,6 +45,7 @@ class SubmissionResult:
     error: str | None = None  # set when nothing could be graded (not a notebook, empty file, ...)
     isolation: str = "none"
     timeouts: int = 0  # calls into student code that ran out of time (a function that hangs is not called again)
+    versions: dict[str, str] = field(default_factory=dict)  # the Python and NumPy that graded it ({} in older records)
 
     @property
     def score(self) -> float:
@@ -86,6 +87,7 @@ def result_to_dict(result: SubmissionResult) -> dict:
         "error": result.error,
         "isolation": result.isolation,
         "timeouts": result.timeouts,
+        "versions": dict(result.versions),
         "notes": list(result.notes),
         "checks": [{"task": c.task, "check": c.check, "score": c.score, "max_score": c.max_score,
                     "outcome": c.outcome.value, "feedback": c.feedback,
@@ -100,4 +102,4 @@ def result_from_dict(data: dict) -> SubmissionResult:
                           tuple(c.get("evidence") or ())) for c in data["checks"]]
     return SubmissionResult(id=data["id"], assignment=data["assignment"], checks=checks, notes=list(data["notes"]),
                             error=data["error"], isolation=data["isolation"],
-                            timeouts=int(data.get("timeouts", 0)))
+                            timeouts=int(data.get("timeouts", 0)), versions=dict(data.get("versions") or {}))

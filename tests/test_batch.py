@@ -110,6 +110,15 @@ def test_report_code_is_not_part_of_the_grader_fingerprint(config, tmp_path, mon
     assert batch.grader_fingerprint(config, "backprop") != before
 
 
+def test_another_numpy_changes_the_grader_fingerprint(config, monkeypatch):
+    """Code that runs under NumPy 1.26 may fail under 2.4: is a class graded again when the NumPy differs?"""
+    from autograder import batch
+
+    before, installed = batch.grader_fingerprint(config, "backprop"), batch.grader_versions()
+    monkeypatch.setattr(batch, "grader_versions", lambda: {**installed, "numpy": "0.0.1"})
+    assert batch.grader_fingerprint(config, "backprop") != before
+
+
 def _strip_time(text: str) -> str:
     return re.sub(r'"execution_time": [\d.]+', "", text)
 

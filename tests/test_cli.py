@@ -3,14 +3,18 @@ from __future__ import annotations
 
 import csv
 import json
+import platform
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 
 from autograder.config import load_config
+from autograder.results import result_from_dict
 from autograder.tasks import ASSIGNMENTS
 from tests.conftest import ROOT, reference_source, write_submission
 
@@ -110,6 +114,42 @@ def test_check_prints_feedback_a_student_can_read():
     assert "[PART] linear_backward" in run.stdout
     assert "db differs from the reference" in run.stdout
     assert "[PASS] softmax_loss" in run.stdout
+
+
+def test_grade_files_record_the_python_and_numpy_that_graded(graded):
+    """Do results.json (under extra_data) and grade.json name the Python and NumPy the student's code ran on?"""
+    versions = {"python": platform.python_version(), "numpy": np.__version__}
+    assert json.loads((graded / "ben" / "results.json").read_text())["extra_data"]["versions"] == versions
+    record = json.loads((graded / "ben" / "grade.json").read_text())
+    assert record["result"]["versions"] == versions
+    del record["result"]["versions"]  # a record written before versions were recorded still reads
+    assert result_from_dict(record["result"]).versions == {}
+
+
+def _config_stating_numpy(tmp_path: Path, release: str) -> Path:
+    text = (ROOT / "grader.toml").read_text().replace('reference = "reference/', f'reference = "{ROOT}/reference/')
+    text, count = re.subn(r'^numpy = "[^"]*"', f'numpy = "{release}"', text, flags=re.M)
+    assert count == 1
+    path = tmp_path / f"grader-{release}.toml"
+    path.write_text(text)
+    return path
+
+
+def test_another_numpy_than_the_course_states_is_warned_once_per_run(tmp_path):
+    """grader.toml says 1.25 (no NumPy 2 is): `grade` over two submissions in two jobs, and `check`, each print
+    one warning naming both releases; with the installed major.minor stated, no warning."""
+    other = _config_stating_numpy(tmp_path, "1.25")
+    run = autograder("grade", str(EXAMPLES / "ada.ipynb"), str(EXAMPLES / "ben.ipynb"), "-a", "backprop",
+                     "--out", str(tmp_path / "o"), "-j", "2", "--no-report", "--config", str(other))
+    assert run.returncode == 0, run.stderr
+    warnings = [line for line in run.stderr.splitlines() if line.startswith("warning: ") and "NumPy" in line]
+    assert len(warnings) == 1, run.stderr
+    assert "NumPy 1.25" in warnings[0] and f"NumPy {np.__version__}" in warnings[0]
+    checked = autograder("check", str(EXAMPLES / "ada.ipynb"), "-a", "backprop", "--config", str(other))
+    assert checked.returncode == 0 and checked.stderr.count("warning: ") == 1, checked.stderr
+    same = _config_stating_numpy(tmp_path, ".".join(np.__version__.split(".")[:2]))
+    quiet = autograder("check", str(EXAMPLES / "ada.ipynb"), "-a", "backprop", "--config", str(same))
+    assert quiet.returncode == 0 and "NumPy" not in quiet.stderr, quiet.stderr
 
 
 def test_bad_config_is_a_grader_error_with_nonzero_exit(tmp_path):

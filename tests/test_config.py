@@ -57,7 +57,18 @@ def test_unknown_and_missing_checks_are_errors(tmp_path):
         points_for(missing, ASSIGNMENTS["backprop"])
 
 
+def test_the_course_numpy_is_a_release_number_or_unstated(tmp_path):
+    """Does [grading] numpy take a release such as "1.26" or "2.4.6", default to "" (unstated), and does the
+    shipped grader.toml state one?"""
+    assert load_config(_write(tmp_path, '[grading]\nnumpy = "1.26"\n')).grading.numpy == "1.26"
+    assert load_config(_write(tmp_path, "")).grading.numpy == ""
+    assert load_config(ROOT / "grader.toml").grading.numpy != ""
+    for bad in ("2.4", "'latest'", "'2.4.'", "'v2.4'"):  # a float, a word, a trailing dot, a prefix
+        with pytest.raises(ConfigError, match=r"grading\.numpy must be a release number"):
+            load_config(_write(tmp_path, f"[grading]\nnumpy = {bad}\n"))
+
+
 def test_schema_describes_every_setting():
     text = describe_schema()
-    for key in ("seed", "call_timeout", "gradcheck", "memory_mb"):
+    for key in ("seed", "call_timeout", "gradcheck", "memory_mb", "numpy"):
         assert f"{key} = " in text
