@@ -161,14 +161,38 @@ def describe_failure(evidence: list[Evidence], failed_items: set[str]) -> str:
     """Plain facts about the wrong items, from the first case each is wrong in; no guess about the cause."""
     facts = []
     for item in sorted(failed_items):
-        for case in evidence:
-            if case.error is not None or item not in case.received or item not in case.expected:
-                continue
+        cases = [case for case in evidence
+                 if case.error is None and item in case.received and item in case.expected and not case.stability]
+        factor = _common_factor([(case.received[item], case.expected[item]) for case in cases])
+        if factor is not None:
+            facts.append(f"{item} is the right answer times {factor:.4g} in every case (a constant factor)")
+            continue
+        for case in cases:
             fact = _item_fact(item, case.received[item], case.expected[item], case.sizes)
             if fact:
                 facts.append(fact)
                 break
     return "; ".join(facts)
+
+
+def _common_factor(pairs: list[tuple[Any, Any]]) -> float | None:
+    """The k with received == k * expected in every pair, when there is one (not 0 or 1) and it is shown by at
+    least two numbers: any single number is some multiple of any other, so one number proves nothing."""
+    try:
+        got = [np.asarray(r, dtype=np.float64) for r, _ in pairs]
+        want = [np.asarray(e, dtype=np.float64) for _, e in pairs]
+    except (TypeError, ValueError):
+        return None
+    if not pairs or any(g.shape != w.shape for g, w in zip(got, want)):
+        return None
+    got_all = np.concatenate([g.ravel() for g in got])
+    want_all = np.concatenate([w.ravel() for w in want])
+    if np.count_nonzero(want_all) < 2 or not np.all(np.isfinite(got_all)) or not np.all(np.isfinite(want_all)):
+        return None
+    scale = float(np.vdot(got_all, want_all) / np.vdot(want_all, want_all))
+    if scale == 0.0 or same(scale, 1.0) or not same(got_all, scale * want_all, 1e-5):
+        return None
+    return scale
 
 
 def _item_fact(item: str, received: Any, expected: Any, sizes: dict[str, int]) -> str | None:
@@ -185,9 +209,8 @@ def _item_fact(item: str, received: Any, expected: Any, sizes: dict[str, int]) -
         return None
     if not np.all(np.isfinite(got)):
         return f"{item} contains nan or inf"
-    scale = float(np.vdot(got, want) / np.vdot(want, want)) if np.vdot(want, want) > 0 else 0.0
-    if scale != 0.0 and same(got, scale * want, 1e-5):
-        return f"{item} is the right answer times {scale:.4g} (a constant factor)"
+    if got.ndim == 0:
+        return f"{item} is wrong"
     wrong = ~np.isclose(got, want, rtol=1e-5, atol=1e-8)
     if got.ndim == 3 and "T" in sizes and got.shape[1] == sizes["T"] > 1:
         steps = [t for t in range(got.shape[1]) if wrong[:, t].any()]

@@ -125,15 +125,89 @@ def _softmax_grads(probs: np.ndarray, rows: Any, y: np.ndarray) -> np.ndarray:
     return grad / len(y)
 
 
-def _no_max_shift(evidence: list[Evidence]) -> bool:
-    """Right at ordinary scores, not finite at large ones: exp overflowed because the row max was not
-    subtracted first."""
+def _right_at_ordinary_scores(evidence: list[Evidence]) -> bool:
     ordinary = [c for c in evidence if not c.stability and c.error is None]
-    large = [c for c in evidence if c.stability and c.error is None]
-    right = all(same(c.received.get(k), v) for c in ordinary for k, v in c.expected.items())
-    blown = any(not np.all(np.isfinite(np.asarray(v, dtype=np.float64))) for c in large for v in c.received.values()
-                if isinstance(v, (float, np.floating, np.ndarray)))
-    return bool(ordinary) and right and blown
+    return bool(ordinary) and all(same(c.received.get(k), v) for c in ordinary for k, v in c.expected.items())
+
+
+def _large(evidence: list[Evidence]) -> list[Evidence]:
+    return [c for c in evidence if c.stability and c.error is None and {"loss", "dscores"} <= set(c.received)]
+
+
+def _finite(value: Any) -> bool:
+    try:
+        return bool(np.all(np.isfinite(np.asarray(value, dtype=np.float64))))
+    except (TypeError, ValueError):
+        return False
+
+
+def _no_max_shift(evidence: list[Evidence]) -> bool:
+    """Right at ordinary scores; at large ones dscores is not finite: exp overflowed (inf / inf is nan)
+    because the row max was not subtracted first. The loss alone going to inf is another mistake."""
+    large = _large(evidence)
+    return _right_at_ordinary_scores(evidence) and any(not _finite(c.received["dscores"]) for c in large)
+
+
+def _log_of_underflowed_probability(evidence: list[Evidence]) -> frozenset[str] | None:
+    """Right at ordinary scores; at large ones dscores is right but the loss is +inf: the max shift is there,
+    but the loss takes the log of a probability that underflowed to 0."""
+    large = _large(evidence)
+    if not (_right_at_ordinary_scores(evidence) and large and all(same(c.received["dscores"], c.expected["dscores"])
+                                                                   for c in large)):
+        return None
+    losses = [np.asarray(c.received["loss"], dtype=np.float64) for c in large]
+    return frozenset({"loss"}) if any(loss.shape == () and loss == np.inf for loss in losses) else None
+
+
+def _log_with_epsilon(evidence: list[Evidence]) -> frozenset[str] | None:
+    """The loss is -mean(log(p + eps)) for one small eps in every case: an epsilon added inside the log caps the
+    loss of a probability that underflowed at -log(eps) (26.8 where the truth is 412). eps is solved for on
+    the first large-score case whose loss is too small, then every case must agree with it."""
+    large = [c for c in _large(evidence) if _finite(c.received["loss"]) and np.ndim(c.received["loss"]) == 0]
+    capped = [c for c in large if float(c.received["loss"]) < float(c.expected["loss"]) * (1 - 1e-6)]
+    if not capped:
+        return None
+    eps = _solve_epsilon(_true_class_probs(capped[0]), float(capped[0].received["loss"]))
+    if eps is None:
+        return None
+    explained = False
+    for case in evidence:
+        if case.error is not None or "loss" not in case.received:
+            continue
+        with np.errstate(all="ignore"):
+            predicted = -np.mean(np.log(_true_class_probs(case) + eps))
+        if not same(case.received["loss"], predicted, 1e-5):
+            return None
+        explained = explained or not same(predicted, case.expected["loss"])
+    return frozenset({"loss"}) if explained else None
+
+
+def _true_class_probs(case: Evidence) -> np.ndarray:
+    """Each row's probability of its label, computed as a student would (exp of shifted scores, normalised),
+    so that it underflows to 0 where theirs does."""
+    probs = _softmax(np.asarray(case.inputs["scores"], dtype=np.float64), 1)
+    return probs[np.arange(len(case.inputs["y"])), case.inputs["y"]]
+
+
+def _solve_epsilon(probs: np.ndarray, loss: float) -> float | None:
+    """The eps in (0, 1e-3] with -mean(log(probs + eps)) == loss (the mean decreases in eps), by bisection on
+    log(eps); None when no such eps exists."""
+    def mean_loss(log_eps: float) -> float:
+        with np.errstate(all="ignore"):
+            return float(-np.mean(np.log(probs + np.exp(log_eps))))
+
+    low, high = np.log(1e-300), np.log(1e-3)
+    if not mean_loss(high) <= loss <= mean_loss(low):
+        return None
+    for _ in range(200):
+        middle = (low + high) / 2
+        low, high = (middle, high) if mean_loss(middle) > loss else (low, middle)
+    return float(np.exp((low + high) / 2))
+
+
+def _loss_by_columns(c: Evidence) -> float:
+    """-mean(log(probs[:, y])): the mean over an N x N array of log-probabilities."""
+    return float(-np.mean(np.log(_softmax(c.inputs["scores"], 1)[:, c.inputs["y"]])))
 
 
 def _counts(mistake: Callable[[int, int], int]) -> Model:
@@ -263,6 +337,15 @@ CATALOGUE: dict[str, list[Misconception]] = {
         Misconception("no-max-shift-overflow", "exp overflows at large scores because the row maximum is not "
                       "subtracted first", "softmax(s) = softmax(s - max(s)) for each row: subtract the row "
                       "maximum before np.exp, so the largest exponent is 0.", SOFTMAX, holds(_no_max_shift)),
+        Misconception("log-of-underflowed-probability", "the loss takes the log of a probability that underflowed "
+                      "to 0 at large scores (the max shift is there, and dscores is right)",
+                      "Compute log-probabilities directly: shifted - log(sum(exp(shifted))), then pick each row's "
+                      "label; never log(exp(...) / sum), which is log(0) = -inf once a probability underflows.",
+                      SOFTMAX, _log_of_underflowed_probability),
+        Misconception("epsilon-inside-log", "an epsilon inside the log caps the loss at -log(eps), so at large "
+                      "scores the loss is far too small", "log(p + eps) hides log(0) but gives a wrong loss "
+                      "wherever p < eps: compute log-probabilities as shifted - log(sum(exp(shifted))) instead.",
+                      SOFTMAX, _log_with_epsilon),
         Misconception("missing-one-hot-subtraction", "dscores is missing the -1 at the correct class (the rows of "
                       "dscores sum to 1/N instead of 0)", "dL/dscores = (probs - one_hot(y)) / N: subtract 1 at "
                       "each example's correct class.", SOFTMAX,
@@ -270,11 +353,13 @@ CATALOGUE: dict[str, list[Misconception]] = {
         Misconception("labels-indexed-by-column", "the labels are used with [:, y], which picks whole columns "
                       "instead of one entry per row", "Pick each row's correct class with "
                       "probs[np.arange(N), y]; probs[:, y] is an N x N array.", SOFTMAX,
-                      any_of(lambda c: {"loss": -np.mean(np.log(_softmax(c.inputs["scores"], 1)[:, c.inputs["y"]])),
+                      any_of(lambda c: {"loss": _loss_by_columns(c),
                                         "dscores": _softmax_grads(_softmax(c.inputs["scores"], 1), slice(None),
                                                                   c.inputs["y"])},
                              lambda c: {"dscores": _softmax_grads(_softmax(c.inputs["scores"], 1), slice(None),
-                                                                  c.inputs["y"])})),
+                                                                  c.inputs["y"])},
+                             lambda c: {"loss": _loss_by_columns(c)},  # the gradient written right
+                             lambda c: {"loss": _loss_by_columns(c) * len(c.inputs["y"])})),  # sum / N
         Misconception("softmax-wrong-axis", "the softmax is normalised over the batch (axis 0) instead of over "
                       "the classes", "Each row is one example: normalise with sum(axis=1, keepdims=True).",
                       SOFTMAX, any_of(

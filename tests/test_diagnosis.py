@@ -103,3 +103,38 @@ def linear_backward(dout, cache):
     trained = next(c for c in result.checks if c.task == "two_layer_net")
     assert trained.score == 0 and not trained.diagnosis.confident
     assert "built from your linear_backward, which loses points above: fix that first" in trained.feedback
+
+
+def _diagnosis_of(result, task):
+    return next((c.diagnosis for c in result.checks if c.task == task and c.diagnosis is not None), None)
+
+
+def test_a_constant_factor_is_claimed_only_when_every_case_shows_it(config, tmp_path):
+    """Is "a constant factor" said only when one ratio holds in every case, never from a single number or when
+    the ratio changes from case to case?"""
+    varying = reference_source("backprop") + "\n\ndef glorot_scale(d_in, d_out):\n    return float(np.sqrt(4.0 / d_in))\n"
+    result = grade_submission(write_submission(tmp_path, "varying", varying), "backprop", config)
+    diagnosis = _diagnosis_of(result, "glorot_scale")
+    assert diagnosis is None or "constant factor" not in diagnosis.title, diagnosis
+    doubled = reference_source("backprop") + \
+        "\n\ndef glorot_scale(d_in, d_out):\n    return float(2 * np.sqrt(4.0 / (d_in + d_out)))\n"
+    result = grade_submission(write_submission(tmp_path, "doubled", doubled), "backprop", config)
+    diagnosis = _diagnosis_of(result, "glorot_scale")
+    assert diagnosis is not None and not diagnosis.confident
+    assert "times 2 in every case (a constant factor)" in diagnosis.title
+
+
+def test_a_partial_fit_never_names_a_right_output_as_wrong(config, tmp_path):
+    """relu_chain_grads with dW missing the ReLU mask and dZ right: is the mask named alone, with no "besides
+    that, output 1"?"""
+    source = reference_source("backprop") + '''
+
+def relu_chain_grads(W, Z, x):
+    y = np.maximum(W @ x, 0)
+    dm = 2 * (Z @ y)
+    return np.outer(Z.T @ dm, x), np.outer(dm, y)
+'''
+    result = grade_submission(write_submission(tmp_path, "chain", source), "backprop", config)
+    diagnosis = _diagnosis_of(result, "relu_chain_grads")
+    assert diagnosis is not None and diagnosis.id == "relu-backward-no-mask"
+    assert "besides" not in diagnosis.title and "output 1" not in diagnosis.title

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from autograder.corpus import Verdict, figures, grade_variant
+from autograder.grading import grade_submission
+from autograder.local import load_public_checks
 from tests.conftest import MUTANTS, ROOT, affected, mutant_header
 
 PATHS = sorted(MUTANTS.glob("*/*.py"))
@@ -58,3 +60,18 @@ def test_corpus_figures_hold_their_floors(verdicts):
     assert detected == buggy
     assert false_fails == 0 and correct >= 10
     assert diagnosed / buggy >= 0.90, found
+
+
+@pytest.mark.parametrize("path", CASES)
+def test_local_full_marks_mean_full_marks_at_grading(path: Path, verdicts, config, tmp_path):
+    """Does the local check keep its word: a variant whose public checks (what `check(...)` runs) give full
+    marks on a task also gets full marks on that task at grading?"""
+    assignment = path.parent.name
+    submission = tmp_path / f"{path.stem}.py"
+    submission.write_text((ROOT / "reference" / f"{assignment}.py").read_text() + "\n\n" + path.read_text())
+    public = load_public_checks(ROOT / "student_template" / f"{assignment}.checks.json")
+    local = grade_submission(submission, assignment, config, public=public)
+    full_locally = {task for task, score in local.task_scores().items()
+                    if score >= sum(c.max_score for c in local.checks if c.task == task) - 1e-9}
+    broken = full_locally & verdicts[path].lost
+    assert not broken, f"full marks locally, points lost at grading: {sorted(broken)}"

@@ -1,7 +1,7 @@
 """The checks: call the student's functions through the runner and judge the answers here, in the grader."""
 from __future__ import annotations
 
-from autograder.checks.common import HIDDEN_ONLY, NotAttempted, TaskContext
+from autograder.checks.common import NotAttempted, TaskContext
 from autograder.checks.count import grade_count
 from autograder.checks.layer import grade_backward, grade_forward
 from autograder.checks.loss import grade_loss
@@ -33,6 +33,4 @@ def grade_task(ctx: TaskContext, task: Task) -> list[CheckResult]:
     except NotAttempted as why:
         results = [CheckResult(task.name, check, 0.0, float(ctx.points[check]), Outcome.NOT_ATTEMPTED,
                                f"Not attempted: {why}") for check in ctx.assignment.check_names(task)]
-    if ctx.public:
-        results = [r for r in results if r.check not in HIDDEN_ONLY]
     return results

@@ -25,7 +25,6 @@ from autograder.tasks import Assignment
 
 Failure = (StudentError, StudentTimeout, StudentCrash)
 MAX_MESSAGES = 3
-HIDDEN_ONLY = frozenset({"stability"})  # checks run at grading time only
 INPUT_CHECKS = frozenset({"inputs_unchanged"})
 EVIDENCE_CHECKS = frozenset({"structure", "values", "loss", "gradient"})  # compared with the reference
 MAX_EVIDENCE = 3
@@ -52,6 +51,12 @@ class TaskContext:
     @property
     def tol(self) -> Any:
         return self.config.tolerances
+
+    @property
+    def training_seed(self) -> int:
+        """The seed of the trained tasks, the same locally and at grading: training has no hidden cases (its
+        data ships with the package), and a model that trains in the student's kernel must train at grading."""
+        return self.config.grading.seed if self.public else self.config.grading.public_seed
 
     def cases(self, task: str) -> list[Case]:
         return draw_cases(self.config.grading.seed, task, self.assignment.letters, self.config.grading.random_cases)
@@ -85,8 +90,19 @@ class Tally:
         if text not in self.notes[check]:
             self.notes[check].append(text)
 
+    def verified_nothing(self) -> bool:
+        """Whether no case gave an answer the checks could examine (None, a wrong structure, a failure in every
+        case): then no check has verified anything, and none earns points, not even for inputs left unchanged."""
+        ordinary = [case for case in self.evidence if not case.stability]
+        return bool(ordinary) and not any(case.error is None and any(_is_numeric(v) for v in case.received.values())
+                                          for case in ordinary)
+
     def results(self, task: str, points: dict[str, float], passed_text: dict[str, str]) -> list[CheckResult]:
         diagnoses = self._diagnoses(task)
+        if self.verified_nothing():
+            for check in self.items:
+                self.fail_all(f"not verified: {task} returned no answer that could be checked in any case",
+                              (check,))
         out = []
         for check, items in self.items.items():
             failed = self.failed[check]
@@ -115,10 +131,18 @@ class Tally:
         values = None
         if answers:
             known = {item for case in self.evidence for item in case.expected}
-            # A question's items are its cases; its evidence names the answer: then every answer is in doubt.
-            values = diagnose(catalogue, self.evidence, (answers & known) or known) or self.known
+            # A question's items are its cases and its evidence names the outputs: the wrong outputs are those
+            # the evidence shows wrong (all of them if a call failed), never one that is right in every case.
+            values = diagnose(catalogue, self.evidence, (answers & known) or self._wrong_outputs() or known) \
+                or self.known
         inputs = any(self.failed[check] for check in self.failed if check in INPUT_CHECKS)
         return values, (diagnose(catalogue, self.evidence, set(), about="inputs") if inputs else None)
+
+    def _wrong_outputs(self) -> set[str]:
+        if any(case.error is not None for case in self.evidence):
+            return set()
+        return {item for case in self.evidence for item, want in case.expected.items()
+                if item not in case.received or not same(case.received[item], want)}
 
     def _evidence_of(self, failed: dict[str, str]) -> tuple[dict[str, Any], ...]:
         """For each wrong item, its first wrong case: where, the message, shapes and a map of the error."""
@@ -147,12 +171,25 @@ def call_each(ctx: TaskContext, fn: str, arg_lists: list[list[Any]], keep: tuple
     for outcome in outcomes:
         if isinstance(outcome, StudentError) and outcome.not_implemented:
             raise NotAttempted(f"{fn} raises NotImplementedError({outcome.message!r})")
+    if outcomes and all(not isinstance(o, Exception) and returns_nothing(o[0]) for o in outcomes):
+        raise NotAttempted(f"{fn} returns None: not implemented yet?")
     return outcomes
 
 
+def returns_nothing(result: Any) -> bool:
+    """None, or a tuple whose answers are all None (a cache kept in the worker aside): a stub whose body is
+    `pass`, or CS231n's `out = None ... return out, cache` left as it was."""
+    if result is None:
+        return True
+    if isinstance(result, (tuple, list)) and result:
+        answers = [part for part in result if not isinstance(part, wire.Handle)]
+        return bool(answers) and all(part is None for part in answers)
+    return False
+
+
 def probe_not_attempted(ctx: TaskContext, fn: str, upstream: np.ndarray) -> None:
-    """A backward that can't get a cache is still 'not attempted' if it raises NotImplementedError right away;
-    any other outcome of this probe is ignored."""
+    """A backward that can't get a cache is still 'not attempted' if it raises NotImplementedError right away
+    or returns nothing; any other outcome of this probe is ignored."""
     call_each(ctx, fn, [[upstream, None]])
 
 

@@ -20,6 +20,7 @@ from autograder.checks.common import (
     judge_array,
     judge_unchanged,
     probe_not_attempted,
+    returns_nothing,
     tuple_text,
     unpack,
 )
@@ -78,7 +79,7 @@ def grade_backward(ctx: TaskContext, task: BackwardTask) -> list[CheckResult]:
     upstreams = [draw_upstream(seed, task.name, case, shape_of(forward.output, case.sizes)) for case in cases]
     # Every case's forward in one request, then every backward on the caches those left in the worker.
     forwards = ctx.runner.call_many(forward.name, inputs, keep=(1,))
-    if any(isinstance(outcome, Exception) for outcome in forwards):
+    if any(isinstance(outcome, Exception) or returns_nothing(outcome[0]) for outcome in forwards):
         probe_not_attempted(ctx, task.name, upstreams[0])
     ready = []
     for case, args, dout, outcome in zip(cases, inputs, upstreams, forwards):
@@ -119,7 +120,8 @@ def grade_backward(ctx: TaskContext, task: BackwardTask) -> list[CheckResult]:
                 judge_array(ctx, tally, where, name, received, wanted)
             if case.number in numeric_cases:
                 forward_right = close(student_out, ref_out, ctx.tol.values, ctx.tol.floor)
-                queue_gradcheck(ctx, tally, where, forward.name, args, dout, grad_names, grads, forward_right)
+                queue_gradcheck(ctx, tally, where, forward.name, args, dout, grad_names, grads,
+                                None if forward_right else expected)
         evidence.modified = judge_unchanged(tally, where, [task.upstream], [dout], echoed[:1])
     run_gradchecks(ctx)
     return tally.results(task.name, ctx.points, {
@@ -154,7 +156,6 @@ class _Gradcheck:
     names: list[str]
     grads: list[Any]
     wrt: list[int]
-    scored: bool
 
 
 def gradcheck_cases(cases: list[Case]) -> set[int]:
@@ -167,18 +168,27 @@ def gradcheck_cases(cases: list[Case]) -> set[int]:
 
 
 def queue_gradcheck(ctx: TaskContext, tally: Tally, where: str, forward: str, args: list[np.ndarray],
-                    upstream: np.ndarray, names: list[str], grads: list[Any], scored: bool, pick: int | None = 0,
-                    wrt: list[int] | None = None) -> None:
+                    upstream: np.ndarray, names: list[str], grads: list[Any], exact: list[np.ndarray] | None,
+                    pick: int | None = 0, wrt: list[int] | None = None) -> None:
     """Student backward against the numeric gradient of the student's own forward, weighted by `upstream`.
 
     Queued, so that all of a task's sweeps go to the worker in one request (`run_gradchecks`). When the
-    student's forward is itself wrong, a mismatch is reported but not scored: the backward was already
-    judged against the reference, and a forward bug is graded on the forward.
+    student's forward is itself wrong, its numeric gradient says nothing about the backward, and a forward bug
+    is graded on the forward: the backward is then judged at once against `exact`, the reference's gradient
+    (the exact gradient of the right forward), so the check still verifies what it scores.
     """
+    if exact is not None:
+        tally.note("gradcheck", f"your {forward} is wrong, so these gradients were checked against the exact "
+                                f"gradient of the right {forward} instead of the numeric gradient of yours")
+        for name, received, want in zip(names, grads, exact):
+            problem = compare(received, want, ctx.tol.gradcheck, ctx.tol.floor, name,
+                              f"the exact gradient of the right {forward}")
+            tally.record("gradcheck", name, problem and f"{where}: {problem}")
+        return
     wrt = list(range(len(args))) if wrt is None else wrt
     rng = rng_for(ctx.config.grading.seed, forward, "gradcheck", where)
     entries = sample_entries([a.shape for a in args], wrt, GRADCHECK_ENTRIES, rng)
-    ctx.gradchecks.append(_Gradcheck(tally, where, forward, args, pick, entries, upstream, names, grads, wrt, scored))
+    ctx.gradchecks.append(_Gradcheck(tally, where, forward, args, pick, entries, upstream, names, grads, wrt))
 
 
 def run_gradchecks(ctx: TaskContext) -> None:
@@ -199,25 +209,13 @@ def _judge_gradcheck(ctx: TaskContext, job: _Gradcheck, outputs: np.ndarray | Ex
                        ("gradcheck",))
         return
     if outputs[0].size != job.upstream.size:
-        if job.scored:
-            tally.fail_all(f"{where}: your {forward} returns {outputs[0].size} values, expected "
-                           f"{job.upstream.size}", ("gradcheck",))
-        else:
-            tally.note("gradcheck", f"not scored here: your {forward} returns {outputs[0].size} values, "
-                                    f"expected {job.upstream.size}")
+        tally.fail_all(f"{where}: your {forward} returns {outputs[0].size} values, expected "
+                       f"{job.upstream.size}", ("gradcheck",))
         return
     numeric = numeric_gradients(outputs, job.upstream, job.entries, ctx.tol.step)
     shapes = [a.shape for a in job.args]
     sampled = [_at_entries(received, shapes[arg], job.entries[arg]) for received, arg in zip(job.grads, job.wrt)]
-    wanted = [numeric[arg] for arg in job.wrt]
-    if not job.scored and all(close(r, w, ctx.tol.gradcheck, ctx.tol.floor) for r, w in zip(sampled, wanted)):
-        tally.note("gradcheck", f"your backward is consistent with your own {forward}, which is wrong: "
-                                f"fix the forward first")
-    for name, received, want in zip(job.names, sampled, wanted):
-        problem = compare(received, want, ctx.tol.gradcheck, ctx.tol.floor, name,
+    for name, received, arg in zip(job.names, sampled, job.wrt):
+        problem = compare(received, numeric[arg], ctx.tol.gradcheck, ctx.tol.floor, name,
                           "the numeric gradient of your " + forward)
-        if problem and not job.scored:
-            tally.note("gradcheck", f"{name} does not match the numeric gradient of your {forward}, but your "
-                                    f"{forward} is itself wrong, so this is not scored here")
-            problem = None
         tally.record("gradcheck", name, problem and f"{where}: {problem}")

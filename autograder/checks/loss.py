@@ -33,7 +33,9 @@ def grade_loss(ctx: TaskContext, task: LossTask) -> list[CheckResult]:
     seed = ctx.config.grading.seed
     cases = ctx.cases(task.name)
     inputs = [draw_inputs(seed, task.name, case, task.inputs) for case in cases]
-    large = [] if ctx.public else [(case, _large_scores(seed, task, case)) for case in (cases[0], cases[-1])]
+    # Large scores locally too (from the public seed, so other values than at grading): a local check that
+    # passes must not hide a stability failure that grading would find.
+    large = [(case, _large_scores(seed, task, case)) for case in (cases[0], cases[-1])]
     # The ordinary cases and the large-score cases, all in one request.
     outcomes = call_each(ctx, task.name, inputs + [args for _, args in large], echo=True)
     for case, (scores, labels), outcome in zip(cases, inputs, outcomes):
@@ -62,7 +64,7 @@ def grade_loss(ctx: TaskContext, task: LossTask) -> list[CheckResult]:
             if case.number in gradcheck_cases(cases):
                 loss_right = close(loss, ref_loss, ctx.tol.values, ctx.tol.floor)
                 queue_gradcheck(ctx, tally, where, task.name, [scores, labels], np.ones(()), ["dscores"], [dscores],
-                                loss_right, pick=0, wrt=[0])
+                                None if loss_right else [ref_dscores], pick=0, wrt=[0])
         evidence.modified = judge_unchanged(tally, where, input_names, [scores, labels], echoed)
     for (case, args), outcome in zip(large, outcomes[len(inputs):]):
         _judge_stability(ctx, tally, reference, case, args, outcome)

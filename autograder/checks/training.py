@@ -34,7 +34,7 @@ def grade_training(ctx: TaskContext, task: TrainTask) -> list[CheckResult]:
     tally = Tally({"accuracy": ["test accuracy"]})
     trainer = getattr(training, task.trainer)
     try:
-        accuracy = trainer(remote_executor(ctx), seed=ctx.config.grading.seed)
+        accuracy = trainer(remote_executor(ctx), seed=ctx.training_seed)
         problem = None if accuracy >= task.threshold else \
             f"test accuracy {accuracy:.1%}, below the required {task.threshold:.0%}"
         if problem is None:
