@@ -26,8 +26,10 @@ def grade_question(ctx: TaskContext, task: QuestionTask) -> list[CheckResult]:
     outcomes = call_each(ctx, task.name, inputs)
     for case, args, outcome in zip(cases, inputs, outcomes):
         expected = reference(*[a.copy() if isinstance(a, np.ndarray) else a for a in args])
-        shown = f"{task.name}({_show_args(task, args)})"
-        tally.observe(_evidence(task, shown, args, expected, outcome))
+        full = f"{task.name}({_show_args(task, args)})"
+        # A hidden case is named by its number only: its parameter values are the question (hidden inputs).
+        shown = full if ctx.public else f"{task.name}, hidden case {case.number}"
+        tally.observe(_evidence(task, full, args, expected, outcome))
         problem = f"{shown}: {describe(outcome)}" if isinstance(outcome, Exception) else \
             _problem(ctx, shown, outcome[0], expected)
         tally.record("values", f"case {case.number}", problem)
