@@ -75,14 +75,14 @@ def grade_submission(path: Path | str, assignment_name: str, config: GraderConfi
         result.error = str(error)
         result.checks = _zero(assignment, points, Outcome.ERROR, f"Not graded: {error}")
         return result
-    program = plan_program(submission.cells)
+    program = plan_program(submission.cells, assignment.function_names())
     with StudentRunner(program, config.grading, config.limits.to_limits()) as runner:
         result.isolation = runner.isolation
         defined = runner.defined(assignment.function_names())
         for task in assignment.tasks:
             failing = frozenset(t for t, outcome in result.task_outcomes().items() if outcome is not Outcome.PASSED)
             ctx = TaskContext(assignment, runner, reference, config, points[task.name], defined,
-                              public=public is not None, failing=failing)
+                              public=public is not None, failing=failing, lost=program.lost)
             try:
                 result.checks.extend(grade_task(ctx, task))
             except StudentCrash as crash:  # the worker was lost too often: the rest scores 0, with the reason

@@ -245,7 +245,7 @@ class StudentRunner:
                     notes[lost.statement] = f"skipped: {lost.reason} while loading"
                 self.worker.close()
         if first:
-            self.notes.extend(f"cell {s.cell}, line {s.line}: {note}" for s, note in notes.items())
+            self.notes.extend(f"{s.place}: {note}" for s, note in notes.items())
 
     def _load(self, notes: dict[Statement, str]) -> None:
         """Run the planned definitions in order; a statement that errs or times out is noted and passed over.

@@ -18,10 +18,11 @@ class SubmissionError(ValueError):
 
 @dataclass(frozen=True)
 class Cell:
-    """One code cell (a .py file is a single cell)."""
+    """One code cell (a .py file is a single cell, a script: its lines are named "line N", not "cell 1, line N")."""
 
     index: int
     source: str
+    script: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def load_submission(path: Path | str) -> Submission:
     if source_path.suffix == ".ipynb":
         cells = _notebook_cells(source_path)
     elif source_path.suffix == ".py":
-        cells = (Cell(1, _text(source_path)),)
+        cells = (Cell(1, _text(source_path), script=True),)
     else:
         raise SubmissionError(f"{source_path.name} is neither a notebook (.ipynb) nor a Python file (.py)")
     return Submission(id=submission_id(path), path=path, cells=cells)
