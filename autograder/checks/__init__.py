@@ -28,8 +28,14 @@ def grade_task(ctx: TaskContext, task: Task) -> list[CheckResult]:
               TrainTask: grade_training}[type(task)]
     try:
         if not isinstance(task, TrainTask) and task.name not in ctx.defined:
-            raise NotAttempted(f"no function named {task.name} was found in your submission")
-        results = grader(ctx, task)
+            if task.name not in ctx.lost:
+                raise NotAttempted(f"no function named {task.name} was found in your submission")
+            # Written but lost to a syntax error: a failure the student can fix, not a task left undone.
+            results = [CheckResult(task.name, check, 0.0, float(ctx.points[check]), Outcome.FAILED,
+                                   f"Not graded: {task.name} does not parse ({ctx.lost[task.name]}); fix that line")
+                       for check in ctx.assignment.check_names(task)]
+        else:
+            results = grader(ctx, task)
     except NotAttempted as why:
         results = [CheckResult(task.name, check, 0.0, float(ctx.points[check]), Outcome.NOT_ATTEMPTED,
                                f"Not attempted: {why}") for check in ctx.assignment.check_names(task)]

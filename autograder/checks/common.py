@@ -47,6 +47,7 @@ class TaskContext:
     public: bool = False  # the student's local checks: fewer cases, and hidden-only checks are left out
     gradchecks: list = field(default_factory=list)  # queued numeric gradient checks (checks.layer)
     failing: frozenset[str] = frozenset()  # tasks graded before this one that lost points
+    lost: dict[str, str] = field(default_factory=dict)  # function -> the syntax error its definition is lost to
 
     @property
     def tol(self) -> Any:

@@ -6,7 +6,7 @@ from typing import Any
 from autograder import training, wire
 from autograder.checks.common import Failure, NotAttempted, Tally, TaskContext, describe
 from autograder.diagnosis import Diagnosis
-from autograder.results import CheckResult
+from autograder.results import CheckResult, Outcome
 from autograder.runner import StudentError
 from autograder.tasks import TrainTask
 
@@ -29,6 +29,12 @@ def remote_executor(ctx: TaskContext) -> training.Executor:
 
 def grade_training(ctx: TaskContext, task: TrainTask) -> list[CheckResult]:
     missing = [name for name in task.uses if name not in ctx.defined]
+    unparsed = [name for name in missing if name in ctx.lost]
+    if unparsed:  # layers lost to a syntax error: a failure the student can fix, not a task left undone
+        why = ", and ".join(f"{name}, which does not parse ({ctx.lost[name]})" for name in unparsed)
+        text = f"Not trained: it needs {why}; fix {'that line' if len(unparsed) == 1 else 'those lines'}"
+        return [CheckResult(task.name, check, 0.0, float(ctx.points[check]), Outcome.FAILED, text)
+                for check in ctx.assignment.check_names(task)]
     if missing:
         raise NotAttempted(f"it needs {', '.join(missing)}, not found in your submission")
     tally = Tally({"accuracy": ["test accuracy"]})
