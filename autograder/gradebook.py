@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.config import BatchSettings
+from autograder.program import UNPARSED
 from autograder.report_files import number, write_atomic
 from autograder.results import Outcome, SubmissionResult, result_from_dict
 from autograder.tasks import Assignment
@@ -109,6 +110,8 @@ def summarize(assignment: Assignment, chosen: list[Graded], superseded: list[Gra
                 failing_checks[check.name] = failing_checks.get(check.name, 0) + 1
         for kind in sorted({kind for c in result.checks if (kind := runtime_failure(c.feedback))}):
             runtime[kind] = runtime.get(kind, 0) + 1
+        if any(UNPARSED in note for note in result.notes):  # graded, but lines of it did not parse
+            runtime["syntax error"] = runtime.get("syntax error", 0) + 1
     not_graded: dict[str, int] = {}
     for result in results:
         if result.error:

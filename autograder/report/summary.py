@@ -9,6 +9,7 @@ import statistics
 from dataclasses import dataclass
 
 from autograder.gradebook import error_kind, runtime_failure
+from autograder.program import UNPARSED
 from autograder.report.load import ResultsFolder, Submission
 from autograder.results import Outcome
 
@@ -80,6 +81,7 @@ class ClassSummary:
     checks: tuple[CheckRate, ...]
     misconceptions: tuple[Misconception, ...]
     troubles: tuple[Trouble, ...]
+    syntax_errors: int  # graded counted submissions with lines that do not parse (a Python 2 file, a typo)
     slowest: tuple[Submission, ...]
     everyone: tuple[Submission, ...]
     unreadable: tuple[tuple[str, str], ...]
@@ -100,6 +102,7 @@ def summarize_class(folder: ResultsFolder) -> ClassSummary:
         percents=tuple(s.percent for s in graded), tasks=tuple(task_rates(graded)),
         checks=tuple(check_rates(graded)), misconceptions=tuple(misconceptions(counted)),
         troubles=tuple(t for s in counted for t in troubles(s)),
+        syntax_errors=sum(any(UNPARSED in note for note in s.result.notes) for s in graded),
         slowest=tuple(sorted(timed, key=lambda s: (-s.execution_time, s.id))[:SLOWEST]),
         everyone=folder.submissions, unreadable=folder.unreadable)
 
@@ -156,10 +159,14 @@ def troubles(submission: Submission) -> list[Trouble]:
     if result.error:
         return [Trouble(submission.id, error_kind(result.error), result.error)]
     found: list[Trouble] = []
+    unparsed = [note for note in result.notes if UNPARSED in note]
+    if unparsed:  # one row, however many lines: the first, how many more, and the tasks they cost
+        lost = list(dict.fromkeys(c.task for c in result.checks if UNPARSED in c.feedback))
+        found.append(Trouble(submission.id, "syntax error", unparsed[0]
+                             + (f"; and {len(unparsed) - 1} more" if len(unparsed) > 1 else "")
+                             + (f"; not graded: {', '.join(lost)}" if lost else "")))
     for note in result.notes:
-        if "does not parse" in note:
-            found.append(Trouble(submission.id, "syntax error", note))
-        elif "skipped" in note:
+        if UNPARSED not in note and "skipped" in note:
             found.append(Trouble(submission.id, "load problem", note))
     tasks_by_kind: dict[str, list[str]] = {}
     for check in result.checks:
