@@ -1,8 +1,20 @@
-"""Which parts of a notebook run: definitions do, experiments don't, magics are harmless."""
+"""Which parts of a notebook run: definitions do, experiments don't unless graded code needs them, magics are
+harmless, and a line that does not parse costs only the definition it is in."""
 from __future__ import annotations
 
+import json
+import re
+
+import pytest
+
+from autograder.batch import grade_batch
+from autograder.grading import grade_submission
+from autograder.notebooks import notebook_from_source, write_notebook
 from autograder.program import plan_program, strip_magics
+from autograder.report import write_reports
+from autograder.results import Outcome
 from autograder.submission import Cell
+from tests.conftest import reference_source, write_submission
 
 
 def test_magics_and_shell_lines_become_no_ops():
@@ -36,3 +48,175 @@ def test_local_checker_lines_are_not_graded_code():
               "from autograder.training import rings_dataset\ndata = rings_dataset(0)\n")
     program = plan_program((Cell(1, source),))
     assert [s.source.split("\n")[0] for s in program.statements] == ["import numpy as np", "def f(x):"]
+
+
+# Top-level code that the graded functions need (issue 10, part 4)
+
+TABLE_FILLED_AT_TOP_LEVEL = '''
+COUNTERS = []
+COUNTERS.append(lambda d_in, d_out: d_in * d_out)
+COUNTERS.append(lambda d_in, d_out: d_out)
+RULES = {}
+for index, name in enumerate(("weights", "biases")):
+    RULES[name] = COUNTERS[index]
+
+
+def count_params(layer_dims, bias=True):
+    parts = ("weights", "biases") if bias else ("weights",)
+    return sum(RULES[p](a, b) for a, b in zip(layer_dims, layer_dims[1:]) for p in parts)
+'''
+
+
+def test_top_level_code_that_fills_a_table_a_graded_function_reads_runs():
+    """Do the `.append` calls and the loop that fill count_params's table run, while a training loop, a print
+    and a seed on an imported module stay skipped?"""
+    source = ("import numpy as np\n" + TABLE_FILLED_AT_TOP_LEVEL + "np.random.seed(0)\n"
+              "for epoch in range(1000):\n    x = count_params([2, 3])\nprint(count_params([2, 3]))\n")
+    program = plan_program((Cell(1, source, script=True),), ["count_params", "linear_forward"])
+    firsts = [s.source.splitlines()[0] for s in program.statements]
+    assert firsts == ["import numpy as np", "COUNTERS = []", "COUNTERS.append(lambda d_in, d_out: d_in * d_out)",
+                      "COUNTERS.append(lambda d_in, d_out: d_out)", "RULES = {}",
+                      'for index, name in enumerate(("weights", "biases")):',
+                      "def count_params(layer_dims, bias=True):"]
+    assert program.problems == ()
+    assert [s.source.splitlines()[0] for s in plan_program((Cell(1, source),)).statements] == [
+        "import numpy as np", "COUNTERS = []", "RULES = {}", "def count_params(layer_dims, bias=True):"]
+
+
+def test_needed_names_are_followed_through_functions_and_calls():
+    """Is a table needed through a helper function, filled by a call to a function that fills a global, kept;
+    and do a graded function's own parameters and locals never make a loop that binds the same names run?"""
+    source = ("TABLE = {}\ndef fill():\n    for k in range(3):\n        TABLE[k] = k * k\nfill()\n"
+              "def square(k):\n    return TABLE[k]\ndef graded(x):\n    total = square(x)\n    return total\n"
+              "for x in range(10 ** 9):\n    total = x\n")
+    program = plan_program((Cell(1, source),), ["graded"])
+    assert [s.source.splitlines()[0] for s in program.statements] == [
+        "TABLE = {}", "def fill():", "fill()", "def square(k):", "def graded(x):"]
+
+
+def test_a_main_guard_that_sets_a_needed_name_stays_skipped_and_is_noted():
+    """Does a `__main__` block that sets a name a graded function reads stay skipped, with a note naming the
+    line, the name and the function (and "line" alone for a .py, "cell N, line M" in a notebook)?"""
+    source = ("def glorot_scale(d_in, d_out):\n    return SCALE / (d_in + d_out)\n"
+              "if __name__ == '__main__':\n    print('hello')\n    SCALE = 2.0\n")
+    script = plan_program((Cell(1, source, script=True),), ["glorot_scale"])
+    assert [s.line for s in script.statements] == [1]
+    assert script.problems == ('line 5 sets SCALE, which glorot_scale needs, but was not run: it is inside '
+                               '`if __name__ == "__main__":`, which does not run when graded; move it out of '
+                               'that block',)
+    notebook = plan_program((Cell(3, source),), ["glorot_scale"])
+    assert notebook.problems[0].startswith("cell 3, line 5 sets SCALE")
+    assert plan_program((Cell(1, source),)).problems == ()  # nothing graded, nothing needed
+
+
+@pytest.mark.parametrize("notebook", [False, True], ids=["py", "ipynb"])
+def test_a_count_params_reading_a_table_filled_at_top_level_gets_full_marks(tmp_path, config, notebook):
+    """Does count_params that reads a table filled by top-level `.append` calls and a loop get full marks, as
+    it works in Python (it scored 0 with an IndexError before)?"""
+    source = reference_source("backprop") + "\n\n" + TABLE_FILLED_AT_TOP_LEVEL
+    path = write_submission(tmp_path, "table", source, notebook=notebook)
+    result = grade_submission(path, "backprop", config)
+    assert result.score == result.max_score, [c.feedback for c in result.checks if c.score < c.max_score]
+
+
+# Files that do not parse (issue 10, part 5)
+
+PYTHON2_HELPER = 'def show_shapes(*arrays):\n    for a in arrays:\n        print "shape", a.shape\n'
+
+
+def test_top_level_definitions_around_a_line_that_does_not_parse_are_recovered():
+    """Are the definitions before and after a Python 2 helper kept, with their own line numbers, and is the
+    helper reported with its line and named as lost?"""
+    source = ("import numpy as np\n\n" + PYTHON2_HELPER + "\n@staticmethod\ndef f(x):\n    return x\n"
+              'DOC = """\nin column 0\n"""\nX = np.array([\n1,\n])\n')
+    program = plan_program((Cell(1, source, script=True),))
+    assert [(s.line, s.source.splitlines()[0]) for s in program.statements] == [
+        (1, "import numpy as np"), (7, "@staticmethod"), (10, 'DOC = """'), (13, "X = np.array([")]
+    assert program.problems == ("line 5 does not parse (a Python 2 print statement; use print(...)); lines 3-5 "
+                                "(show_shapes) were skipped, the rest of the file ran",)
+    assert program.lost == {"show_shapes": "line 5: a Python 2 print statement; use print(...)"}
+
+
+@pytest.mark.parametrize("line, advice", [
+    ('    print "x", x', "a Python 2 print statement; use print(...)"),
+    ('    exec "y = 1"', "a Python 2 exec statement; use exec(...)"),
+    ("    return 0777", "a Python 2 octal literal 0777; write 0o777"),
+    ("    return `x`", "Python 2 backticks; use repr(...)"),
+    ("    return x <> 1", "Python 2's `<>`; use `!=`"),
+    ('    raise ValueError, "bad"', "Python 2's `raise E, message`; use `raise E(message)`"),
+    ("\treturn x", "tabs and spaces mixed in the indentation; indent with spaces only"),
+])
+def test_python2_syntax_is_explained_in_plain_words(line, advice):
+    source = f"def helper(x):\n    y = 1\n{line}\n\ndef kept():\n    return 1\n"
+    program = plan_program((Cell(1, source, script=True),))
+    assert [s.source.splitlines()[0] for s in program.statements] == ["def kept():"]
+    assert program.lost == {"helper": f"line 3: {advice}"}
+
+
+def test_python2_except_clause_is_explained():
+    source = "try:\n    import foo\nexcept ImportError, error:\n    foo = None\n"
+    assert plan_program((Cell(1, source, script=True),)).problems[0].startswith(
+        "line 3 does not parse (Python 2's `except E, e:`; use `except E as e:`)")
+
+
+def test_a_python2_print_in_an_ungraded_helper_costs_nothing(tmp_path, config):
+    """Does a .py whose only Python 2 line is in a helper get full marks, with a note that says "line N" and
+    no "cell"?"""
+    path = write_submission(tmp_path, "py2", reference_source("backprop") + "\n\n" + PYTHON2_HELPER)
+    result = grade_submission(path, "backprop", config)
+    assert result.score == result.max_score
+    line = len(reference_source("backprop").splitlines()) + 5
+    assert result.notes == [f"line {line} does not parse (a Python 2 print statement; use print(...)); lines "
+                            f"{line - 2}-{line} (show_shapes) were skipped, the rest of the file ran"]
+
+
+def test_a_graded_function_lost_to_a_syntax_error_fails_and_says_why(tmp_path, config):
+    """Is linear_forward with a Python 2 print FAILED with the line and the advice (not "not attempted"), the
+    net built from it likewise, and every other task graded in full?"""
+    source = reference_source("backprop").replace("    out = x @ W + b\n", '    print "forward"\n    out = x @ W + b\n')
+    line = source.splitlines().index('    print "forward"') + 1
+    result = grade_submission(write_submission(tmp_path, "py2", source), "backprop", config)
+    why = f"line {line}: a Python 2 print statement; use print(...)"
+    forward = [c for c in result.checks if c.task == "linear_forward"]
+    assert {(c.outcome, c.score, c.feedback) for c in forward} == {
+        (Outcome.FAILED, 0.0, f"Not graded: linear_forward does not parse ({why}); fix that line")}
+    net = [c for c in result.checks if c.task == "two_layer_net"]
+    assert [(c.outcome, c.feedback) for c in net] == [
+        (Outcome.FAILED, f"Not trained: it needs linear_forward, which does not parse ({why}); fix that line")]
+    outcomes = result.task_outcomes()
+    assert {t for t, o in outcomes.items() if o is not Outcome.PASSED} == {"linear_forward", "linear_backward",
+                                                                          "two_layer_net"}
+    assert Outcome.NOT_ATTEMPTED not in outcomes.values()
+
+
+def test_a_notebook_cell_that_does_not_parse_keeps_its_other_definitions(tmp_path, config):
+    """In a notebook, does a cell holding a Python 2 helper and relu_forward still grade relu_forward, with a
+    note in "cell N ... line M" words?"""
+    reference = reference_source("backprop")
+    notebook = notebook_from_source(reference, extra_cells=[
+        PYTHON2_HELPER + "\n\ndef relu_forward(x):\n    return np.maximum(x, 0), x\n"])
+    cell = len(notebook.cells)
+    result = grade_submission(write_notebook(notebook, tmp_path / "nb.ipynb"), "backprop", config)
+    assert result.score == result.max_score
+    assert result.notes == [f"cell {cell} does not parse (line 3: a Python 2 print statement; use print(...)); "
+                            "lines 1-3 (show_shapes) were skipped, the rest of the cell ran"]
+
+
+def test_syntax_errors_are_counted_in_summary_json_and_shown_in_the_class_summary(tmp_path, config):
+    """Does summary.json count a submission with lines that do not parse under failures, and does the class
+    summary show it, with the task the syntax error cost?"""
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    source = reference_source("backprop")
+    write_submission(folder, "ok", source)
+    broken = source.replace("    out = x @ W + b\n", '    print x\n    out = x @ W + b\n')
+    write_submission(folder, "py2", broken)
+    line = broken.splitlines().index("    print x") + 1
+    grade_batch([folder], assignment="backprop", out_dir=tmp_path / "out", config=config, jobs=1)
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["failures"]["runtime"] == {"syntax error": 1}
+    write_reports(tmp_path / "out", audience="ta")
+    html = (tmp_path / "out" / "summary.html").read_text()
+    assert "Syntax errors<b>1</b>" in html
+    assert re.search(r'<tr data-kind="syntax error">\s*<td><a href="py2/feedback.html">py2</a></td>.*?'
+                     rf"line {line} does not parse .*?; not graded: linear_forward, two_layer_net</td>", html, re.S)
