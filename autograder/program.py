@@ -10,6 +10,7 @@ no-ops. A cell (or .py file) that does not parse loses only the top-level defini
 from __future__ import annotations
 
 import ast
+import copy
 import re
 import symtable
 from dataclasses import dataclass, field, replace
@@ -159,8 +160,12 @@ def _reads_and_writes(text: str, node: ast.stmt, modules: set[str]
 
     Reads are the global names it loads without binding them itself (a loop's own variable is not a read),
     plus the globals of every function and class body in it, found by Python's own scope analysis (symtable),
-    so a function's parameters and locals are never taken for globals.
+    so a function's parameters and locals are never taken for globals. Lines that never run are left out (a
+    skeleton's `return out, cache` after `raise NotImplementedError` reads no global `cache`).
     """
+    live = _without_dead_code(node)
+    if live is not node:
+        node, text = live, ast.unparse(live)
     try:
         table = symtable.symtable(text, "<statement>", "exec")
     except PARSE_ERRORS:  # e.g. a top-level `await`, which IPython accepts: read every name it loads
@@ -177,6 +182,29 @@ def _reads_and_writes(text: str, node: ast.stmt, modules: set[str]
         effects = set().union(*(_changed(n, modules, into_functions=True) for n in node.body)) & inner_globals
         return frozenset(reads), frozenset({node.name}), frozenset(effects)
     return frozenset(reads), frozenset(_changed(node, modules)), frozenset()
+
+
+_ENDS_BLOCK = (ast.Raise, ast.Return, ast.Break, ast.Continue)
+
+
+def _without_dead_code(node: ast.stmt) -> ast.stmt:
+    """The statement without what follows a raise, return, break or continue in the same block (a copy), or the
+    statement itself when it has no such lines."""
+    def blocks(tree: ast.AST) -> list[list[ast.stmt]]:
+        return [value for n in ast.walk(tree) for _, value in ast.iter_fields(n)
+                if isinstance(value, list) and value and isinstance(value[0], ast.stmt)]
+
+    def dead(block: list[ast.stmt]) -> bool:
+        return any(isinstance(statement, _ENDS_BLOCK) for statement in block[:-1])
+
+    if not any(dead(block) for block in blocks(node)):
+        return node
+    live = copy.deepcopy(node)
+    for block in blocks(live):
+        ends = [i for i, statement in enumerate(block) if isinstance(statement, _ENDS_BLOCK)]
+        if ends:
+            del block[ends[0] + 1:]
+    return live
 
 
 def _changed(node: ast.AST, modules: set[str], into_functions: bool = False) -> set[str]:

@@ -11,9 +11,11 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
+from typing import Any
 
 PARSE_ERRORS = (SyntaxError, ValueError, MemoryError, RecursionError)  # what ast.parse raises on bad input
-PARSE_BUDGET = 50_000_000  # characters parsed while recovering one source: bounds the work on a hostile file
+PARSE_BUDGET = 10_000_000  # characters parsed while recovering one source: bounds the work on a hostile file
+MAX_PARSES = 20_000  # and parses (a real submission has a few hundred top-level statements)
 _CONTINUES = re.compile(r"(?:else|elif|except|finally)\b")  # column-0 lines that belong to the statement above
 # messages of constructs still open where the text ends: joining the next chunk may close them
 _OPEN = ("never closed", "unterminated", "unexpected EOF", "expected an indented block")
@@ -43,12 +45,13 @@ def parse_parts(source: str) -> tuple[list[ast.stmt], list[Unparsed]]:
     bounds = list(zip(starts, starts[1:] + [len(lines)]))  # [first, end) line indices of each chunk
     body: list[ast.stmt] = []
     unparsed: list[Unparsed] = []
-    budget = [PARSE_BUDGET]
+    budget = [PARSE_BUDGET, MAX_PARSES]
 
     def parse(lo: int, hi: int) -> list[ast.stmt] | BaseException:
         """Chunks [lo, hi) parsed together, with their line numbers in `source`, or the error."""
         text = "".join(lines[bounds[lo][0]:bounds[hi - 1][1]])
         budget[0] -= len(text)
+        budget[1] -= 1
         try:
             tree = ast.parse(text)
         except PARSE_ERRORS as error:
@@ -57,43 +60,38 @@ def parse_parts(source: str) -> tuple[list[ast.stmt], list[Unparsed]]:
             return error
         return ast.increment_lineno(tree, bounds[lo][0]).body
 
-    # Parse as much as possible at once; on an error, first the chunks before the one it points at, then that
-    # chunk alone, joined with the following ones while that may close what it opened.
-    position, limit = 0, len(bounds)
+    # Chunks are taken in windows that double while they parse and shrink to one chunk at an error, so the
+    # work stays about linear in the length of the source. A chunk that does not parse alone is joined with the
+    # following ones while that may close what it opened (unless even the rest of the source leaves it open).
+    position, window = 0, 1
     while position < len(bounds):
-        if budget[0] <= 0:  # a pathological file: the rest is one stretch rather than a long wait
+        if min(budget) <= 0:  # a pathological file: the rest is one stretch rather than a long wait
             unparsed.append(Unparsed(bounds[position][0] + 1, len(lines), bounds[position][0] + 1,
                                      "too many syntax errors to look further", ()))
             break
-        parsed = parse(position, limit)
-        if not isinstance(parsed, BaseException):
-            body.extend(parsed)
-            position, limit = limit, len(bounds)
-            continue
-        culprit = _chunk_of(parsed, bounds, position, limit)
-        if culprit > position:
-            limit = culprit
-            continue
-        alone = parsed if limit == position + 1 else parse(position, position + 1)
-        limit = len(bounds)
-        if not isinstance(alone, BaseException):
-            body.extend(alone)
-            position += 1
-            continue
-        parsed = alone
+        if window > 1:
+            end = min(position + window, len(bounds))
+            parsed = parse(position, end)
+            if not isinstance(parsed, BaseException):
+                body.extend(parsed)
+                position, window = end, window * 2
+                continue
+        alone = parsed = parse(position, position + 1)
         end = position + 1
-        while isinstance(parsed, BaseException) and _may_close_later(parsed, bounds[end - 1][0]) \
-                and end < len(bounds) and budget[0] > 0:
+        if _is_open(alone) and end < len(bounds) and _still_open(alone, parse(position, len(bounds))):
+            end = len(bounds)  # nothing after it closes what it opened: do not join chunk after chunk
+        while isinstance(parsed, BaseException) and end < len(bounds) and min(budget) > 0 \
+                and _may_close_later(parsed, bounds[end - 1][0]):
             end += 1
             parsed = parse(position, end)
         if not isinstance(parsed, BaseException):
             body.extend(parsed)
-            position = end
+            position, window = end, 2
             continue
         first, stop = bounds[position]
         unparsed.append(Unparsed(first + 1, _last_code_line(lines, first, stop), _error_line(alone, first),
                                  explain(alone), _defined_names(lines[first:stop])))
-        position += 1
+        position, window = position + 1, 1
     return body, unparsed
 
 
@@ -102,6 +100,7 @@ def explain(error: BaseException) -> str:
     if not isinstance(error, SyntaxError):
         return f"{type(error).__name__}: {error}"
     message, text = error.msg or "invalid syntax", (error.text or "").strip()
+    message = re.sub(r" \(detected at line \d+\)", "", message)  # its number counts from the chunk, not the file
     if "Missing parentheses in call to 'print'" in message:
         return "a Python 2 print statement; use print(...)"
     if "Missing parentheses in call to 'exec'" in message:
@@ -140,15 +139,16 @@ def _chunk_starts(lines: list[str]) -> list[int]:
     return starts
 
 
-def _chunk_of(error: BaseException, bounds: list[tuple[int, int]], lo: int, hi: int) -> int:
-    """The chunk in [lo, hi) that holds the error's line (the last one for an error at the end of the text)."""
-    lineno = getattr(error, "lineno", None)
-    if not isinstance(lineno, int):
-        return lo
-    for index in range(lo, hi):
-        if lineno <= bounds[index][1]:
-            return index
-    return hi - 1
+def _is_open(error: Any) -> bool:
+    """Whether the error is a construct still open where the text ends (a bracket, a string, a block)."""
+    return isinstance(error, SyntaxError) and any(phrase in (error.msg or "") for phrase in _OPEN)
+
+
+def _still_open(error: SyntaxError, rest: list[ast.stmt] | BaseException) -> bool:
+    """Whether the whole rest of the source leaves the same construct open (same line, same message)."""
+    def plain(message: str | None) -> str:
+        return re.sub(r" \(detected at line \d+\)", "", message or "")
+    return _is_open(rest) and rest.lineno == error.lineno and plain(rest.msg) == plain(error.msg)
 
 
 def _may_close_later(error: BaseException, chunk_start: int) -> bool:
@@ -156,7 +156,7 @@ def _may_close_later(error: BaseException, chunk_start: int) -> bool:
     need what follows), or it is a construct still open (a bracket, a string)."""
     if not isinstance(error, SyntaxError) or error.lineno is None:
         return False
-    return error.lineno > chunk_start or any(phrase in (error.msg or "") for phrase in _OPEN)
+    return error.lineno > chunk_start or _is_open(error)
 
 
 def _error_line(error: BaseException | None, first: int) -> int:

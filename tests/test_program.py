@@ -13,8 +13,9 @@ from autograder.notebooks import notebook_from_source, write_notebook
 from autograder.program import plan_program, strip_magics
 from autograder.report import write_reports
 from autograder.results import Outcome
-from autograder.submission import Cell
-from tests.conftest import reference_source, write_submission
+from autograder.submission import Cell, load_submission
+from autograder.tasks import ASSIGNMENTS
+from tests.conftest import ROOT, reference_source, write_submission
 
 
 def test_magics_and_shell_lines_become_no_ops():
@@ -107,6 +108,16 @@ def test_a_main_guard_that_sets_a_needed_name_stays_skipped_and_is_noted():
     notebook = plan_program((Cell(3, source),), ["glorot_scale"])
     assert notebook.problems[0].startswith("cell 3, line 5 sets SCALE")
     assert plan_program((Cell(1, source),)).problems == ()  # nothing graded, nothing needed
+
+
+@pytest.mark.parametrize("name", ["backprop.ipynb", "backprop.py", "rnn.ipynb"])
+def test_the_untouched_template_runs_no_experiment_and_gets_no_note(name):
+    """Do a stub's unreachable lines (`return out, cache` after `raise NotImplementedError`) read nothing, so the
+    template's checker cells that set `cache` or `dW` are neither run nor noted?"""
+    cells = load_submission(ROOT / "student_template" / name).cells
+    graded = ASSIGNMENTS[name.split(".")[0]].function_names()
+    assert plan_program(cells, graded) == plan_program(cells)
+    assert plan_program(cells, graded).problems == ()
 
 
 @pytest.mark.parametrize("notebook", [False, True], ids=["py", "ipynb"])
