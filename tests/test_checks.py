@@ -106,3 +106,18 @@ def linear_backward(dout, cache):
     gradcheck = next(c for c in result.checks if c.task == "linear_backward" and c.check == "gradcheck")
     assert gradcheck.outcome is Outcome.PARTIAL and gradcheck.score < gradcheck.max_score
     assert "db differs from the exact gradient of the right linear_forward" in gradcheck.feedback
+
+
+def test_a_backward_whose_forward_is_lost_says_why(config, tmp_path):
+    """Does linear_backward say that linear_forward does not parse (or is missing), rather than a KeyError?"""
+    source = reference_source("backprop").replace("def linear_forward(x, W, b):",
+                                                  "def linear_forward(x, W, b):\n    print 'forward'", 1)
+    result = grade_submission(write_submission(tmp_path, "py2", source), "backprop", config)
+    feedback = "\n".join(c.feedback for c in _task_checks(result, "linear_backward"))
+    assert "needs the cache of your linear_forward, which does not parse" in feedback
+    assert "KeyError" not in feedback
+    missing = reference_source("backprop").replace("def linear_forward(", "def renamed_forward(", 1)
+    result = grade_submission(write_submission(tmp_path, "missing", missing), "backprop", config)
+    feedback = "\n".join(c.feedback for c in _task_checks(result, "linear_backward"))
+    assert "needs the cache of your linear_forward, which is not in your submission" in feedback
+    assert result.task_scores()["linear_backward"] == 0

@@ -77,6 +77,11 @@ def grade_backward(ctx: TaskContext, task: BackwardTask) -> list[CheckResult]:
     cases = ctx.cases(task.name)
     inputs = [draw_inputs(seed, task.name, case, forward.inputs) for case in cases]
     upstreams = [draw_upstream(seed, task.name, case, shape_of(forward.output, case.sizes)) for case in cases]
+    if forward.name not in ctx.defined:  # nothing to call for a cache: say why, not the KeyError it would raise
+        probe_not_attempted(ctx, task.name, upstreams[0])
+        why = f"does not parse ({ctx.lost[forward.name]})" if forward.name in ctx.lost else "is not in your submission"
+        tally.fail_all(f"{task.name} needs the cache of your {forward.name}, which {why}")
+        return tally.results(task.name, ctx.points, _backward_checked(ctx, task, forward.name, grad_names))
     # Every case's forward in one request, then every backward on the caches those left in the worker.
     forwards = ctx.runner.call_many(forward.name, inputs, keep=(1,))
     if any(isinstance(outcome, Exception) or returns_nothing(outcome[0]) for outcome in forwards):
@@ -124,15 +129,20 @@ def grade_backward(ctx: TaskContext, task: BackwardTask) -> list[CheckResult]:
                                 None if forward_right else expected)
         evidence.modified = judge_unchanged(tally, where, [task.upstream], [dout], echoed[:1])
     run_gradchecks(ctx)
-    return tally.results(task.name, ctx.points, {
+    return tally.results(task.name, ctx.points, _backward_checked(ctx, task, forward.name, grad_names))
+
+
+def _backward_checked(ctx: TaskContext, task: BackwardTask, forward: str, grad_names: list[str]) -> dict[str, str]:
+    """What each check of a backward verifies, in the student's words."""
+    return {
         "structure": f"{task.name} returns {tuple_text(grad_names, task.single)}, float64 arrays shaped like "
                      f"the inputs they are gradients of",
-        "values": f"the gradients, computed from the cache of your own {forward.name}, match the reference "
+        "values": f"the gradients, computed from the cache of your own {forward}, match the reference "
                   f"solution (relative error at most {ctx.tol.values:g})",
         "gradcheck": f"the gradients match the numeric gradient (centered differences) of your own "
-                     f"{forward.name} (relative error at most {ctx.tol.gradcheck:g})",
+                     f"{forward} (relative error at most {ctx.tol.gradcheck:g})",
         "inputs_unchanged": f"{task.name} leaves {task.upstream} unmodified",
-    })
+    }
 
 
 def _at_entries(received: Any, shape: tuple[int, ...], flat_indices: np.ndarray) -> Any:
