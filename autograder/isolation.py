@@ -27,6 +27,8 @@ import resource
 import signal
 from dataclasses import asdict, dataclass
 
+from autograder import syscall_filter
+
 CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
 CLONE_NEWNET = 0x40000000
@@ -52,6 +54,7 @@ class Limits:
     open_files: int = 64
     processes: int = 16
     tmpfs_mb: int = 32
+    tmpfs_files: int = 4096  # inodes of the worker's tmpfs: each one is kernel memory that its size does not count
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -69,9 +72,9 @@ def confine(limits: Limits, scratch: str, visible: list[str]) -> str:
     if root:
         try:
             if PREPARED_ROOT:
-                _own_namespaces_and_tmp(limits.tmpfs_mb)
+                _own_namespaces_and_tmp(limits)
             else:
-                _namespaces_and_chroot(scratch, visible, limits.tmpfs_mb)
+                _namespaces_and_chroot(scratch, visible, limits)
             level = "namespace"
         except OSError:
             pass  # e.g. a container without CAP_SYS_ADMIN: keep the uid and rlimits below
@@ -96,6 +99,10 @@ def confine(limits: Limits, scratch: str, visible: list[str]) -> str:
         # Counted per uid, which is this worker's alone; as root this limit would not apply at all.
         _set_limit(resource.RLIMIT_NPROC, limits.processes)
     os.environ["HOME"] = os.getcwd()
+    # Last, once nothing of the worker's own setup needs them: no keyrings, namespaces or mounts from here on.
+    # Without the filter (an architecture it does not know), a worker claims no more than "basic".
+    if not syscall_filter.install():
+        level = "basic"
     return level
 
 
@@ -116,7 +123,8 @@ def prepare_root(visible: list[str]) -> bool:
                      and not any(v == d or v.startswith(d + "/") for v in visible)), None)
         if root is None:
             return False
-        _check(libc.mount(b"tmpfs", root.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, b"size=1m,mode=755"), "mount root")
+        _check(libc.mount(b"tmpfs", root.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, b"size=1m,nr_inodes=4096,mode=755"),
+               "mount root")
         _view(libc, root, visible)
         os.makedirs(root + "/tmp", exist_ok=True)
         os.chmod(root + "/tmp", 0o1777)
@@ -132,25 +140,26 @@ def prepare_root(visible: list[str]) -> bool:
     return True
 
 
-def _own_namespaces_and_tmp(tmpfs_mb: int) -> None:
+def _own_namespaces_and_tmp(limits: Limits) -> None:
     """In a worker forked from a prepared zygote: a private copy of the (small) mount namespace, its own IPC
     namespace, the zygote's empty network namespace or (when another worker is alive) one of its own, and a
     tmpfs of its own on /tmp as the working directory."""
     libc = _libc()
     network = CLONE_NEWNET if OWN_NETWORK or not SHARED_NETWORK else 0
     _check(libc.unshare(CLONE_NEWNS | CLONE_NEWIPC | network), "unshare")
-    options = f"size={tmpfs_mb}m,mode=1777".encode()
+    options = f"size={limits.tmpfs_mb}m,nr_inodes={limits.tmpfs_files},mode=1777".encode()
     _check(libc.mount(b"tmpfs", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, options), "mount /tmp")
     os.chdir("/tmp")
 
 
-def _namespaces_and_chroot(scratch: str, visible: list[str], tmpfs_mb: int) -> None:
+def _namespaces_and_chroot(scratch: str, visible: list[str], limits: Limits) -> None:
     libc = _libc()
     _check(libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC), "unshare")
     _check(libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "make mounts private")
     root = os.path.join(scratch, "root")
     os.makedirs(root, exist_ok=True)
-    options = f"size={tmpfs_mb}m,mode=755".encode()
+    # Its mount points take inodes too: a few per visible path.
+    options = f"size={limits.tmpfs_mb}m,nr_inodes={limits.tmpfs_files + 16 * len(visible)},mode=755".encode()
     _check(libc.mount(b"tmpfs", root.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options), "mount tmpfs")
     _view(libc, root, visible)
     work = os.path.join(root, "tmp")
