@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder import wire
+from autograder import leftovers, wire
 from autograder.isolation import Limits, fork_uid_sweeper, worker_uid
 from autograder.zygote import VISIBLE_ENV, Zygote
 
@@ -70,6 +70,13 @@ def worker_env() -> dict[str, str]:
     return env
 
 
+@lru_cache(maxsize=1)
+def sweep_leftovers() -> leftovers.Swept:
+    """Once per grader process, before its first worker: what an earlier grader killed with SIGKILL left (daemons
+    under worker uids, scratch folders), never what another running grader still uses."""
+    return leftovers.sweep(scratch_base() or tempfile.gettempdir())
+
+
 _zygote: Zygote | None = None
 _zygote_lock = threading.Lock()
 
@@ -107,7 +114,8 @@ class Worker:
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
-        self.scratch = tempfile.mkdtemp(prefix="autograder-worker-", dir=scratch_base())
+        sweep_leftovers()
+        self.scratch = tempfile.mkdtemp(prefix=leftovers.scratch_prefix(), dir=scratch_base())
         os.chmod(self.scratch, 0o755)
         self.log_path = Path(self.scratch) / "output.log"
         request_read, self.request_fd = os.pipe()
