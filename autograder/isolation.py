@@ -27,11 +27,16 @@ import resource
 import signal
 from dataclasses import asdict, dataclass
 
-from autograder import syscall_filter
+from autograder import landlock, syscall_filter
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
 CLONE_NEWNET = 0x40000000
+CLONE_NEWUSER = 0x10000000
+LINUX_CAPABILITY_VERSION_3 = 0x20080522
+PR_SET_DUMPABLE = 4
+# statvfs f_flag bits and the mount(2) flags they stand for: nodev, noexec, nosuid and the atime ones.
+STATVFS_TO_MOUNT_FLAGS = ((4, 4), (8, 8), (2, 2), (1024, 1024), (2048, 2048), (4096, 1 << 21))
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
 PR_SET_PDEATHSIG = 1
 MNT_DETACH = 2
@@ -42,6 +47,9 @@ PREPARED_ROOT = False  # set in the zygote by prepare_root; its workers inherit 
 # while it is the zygote's only live worker (nothing of the one before is left, see zygote._end).
 SHARED_NETWORK = False
 OWN_NETWORK = False  # set in a forked worker when another worker of its zygote is still alive
+# In the zygote's prepared root: visible paths under /tmp, as (path, where it is mounted again, or its symlink).
+UNDER_TMP: list[tuple[str, str | None, str | None]] = []
+TMP_STASH = "/.under-tmp"
 
 
 @dataclass(frozen=True)
@@ -66,8 +74,17 @@ def worker_uid(pid: int) -> int:
 
 
 def confine(limits: Limits, scratch: str, visible: list[str]) -> str:
-    """Confine the calling process; returns the isolation level reached ("namespace" or "basic")."""
-    level = "basic"
+    """Confine the calling process; returns the isolation level reached, the first of these possible here:
+
+    - "namespace" (as root with CAP_SYS_ADMIN): namespaces and a read-only view of `visible`, as a uid of its own;
+    - "user-namespace": the same, inside a user namespace of its own (the kernel allows them to ordinary users),
+      as a uid of its own when the grader is root without CAP_SYS_ADMIN (a container's default), else as the
+      grader's uid (then signals and tracing reach no process but itself, see `syscall_filter`);
+    - "landlock": no namespace at all, but Landlock lets it open nothing outside `visible` (read-only) and its
+      working directory, and the syscall filter lets it make no socket but a local one it cannot connect;
+    - "none": rlimits and a working directory of its own only; everything the grader's user can read, it can.
+    """
+    level = "none"
     root = os.geteuid() == 0
     if root:
         try:
@@ -77,33 +94,77 @@ def confine(limits: Limits, scratch: str, visible: list[str]) -> str:
                 _namespaces_and_chroot(scratch, visible, limits)
             level = "namespace"
         except OSError:
-            pass  # e.g. a container without CAP_SYS_ADMIN: keep the uid and rlimits below
-    if level == "basic":
+            pass  # e.g. a container without CAP_SYS_ADMIN: try the rest below
+    own_uid = False
+    if level == "namespace":
+        own_uid = _become_worker_uid(strict=True)
+    else:
         work = os.path.join(scratch, "work")
-        os.makedirs(work, mode=0o777, exist_ok=True)
-        os.chmod(work, 0o777)
-        os.chdir(work)
-    if root:
-        uid = worker_uid(os.getpid())
-        os.setgroups([])
-        os.setgid(uid)
-        os.setuid(uid)
-    _libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        os.makedirs(os.path.join(scratch, "root"), exist_ok=True)
+        os.makedirs(work, mode=0o700, exist_ok=True)
+        os.chmod(work, 0o700)
+        if root:  # first: a user namespace made by this uid maps only this uid
+            own_uid = _become_worker_uid(work)
+        try:
+            _user_namespace_and_chroot(scratch, visible, limits)
+            level = "user-namespace"
+        except OSError:
+            os.chdir(work)
+            tasks = 0 if own_uid else _tasks_of(os.getuid())  # counted while /proc is still open to it
+            if landlock.restrict(visible, work):
+                level = "landlock"
+    _libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # after every change of credentials, which clears it
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write fails with an error instead of killing
     _set_limit(resource.RLIMIT_AS, limits.memory_mb * 1024 * 1024)
     _set_limit(resource.RLIMIT_CPU, limits.cpu_seconds)
     _set_limit(resource.RLIMIT_FSIZE, limits.file_kb * 1024)
     _set_limit(resource.RLIMIT_NOFILE, limits.open_files)
     _set_limit(resource.RLIMIT_CORE, 0)
-    if root:
-        # Counted per uid, which is this worker's alone; as root this limit would not apply at all.
+    if own_uid or level == "user-namespace":
+        # Counted per uid (in a user namespace, per uid of that namespace), which is this worker's alone.
         _set_limit(resource.RLIMIT_NPROC, limits.processes)
-    os.environ["HOME"] = os.getcwd()
+    elif level == "landlock":
+        # Counted over every process of the grader's user (its uid is the worker's): those it has, and more.
+        _set_limit(resource.RLIMIT_NPROC, tasks + limits.processes)
+    os.environ["HOME"] = os.environ["TMPDIR"] = os.getcwd()
     # Last, once nothing of the worker's own setup needs them: no keyrings, namespaces or mounts from here on.
-    # Without the filter (an architecture it does not know), a worker claims no more than "basic".
-    if not syscall_filter.install():
-        level = "basic"
+    # Without the filter (an architecture it does not know), a worker claims no isolation at all.
+    if not syscall_filter.install(own_pid=None if own_uid else os.getpid(), local_sockets_only=level == "landlock"):
+        level = "none"
     return level
+
+
+def _become_worker_uid(work: str | None = None, strict: bool = False) -> bool:
+    """As root: become this worker's own uid (and gid, no groups), owning `work`; False without CAP_SETUID
+    (unless `strict`: then the OSError, as a worker must not stay root in the view it was given)."""
+    uid = worker_uid(os.getpid())
+    try:
+        if work is not None:
+            os.chown(work, uid, uid)
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+    except OSError:
+        if strict:
+            raise
+        return False
+    # A process that changed uid is not dumpable, which makes its /proc/self files root's: it could not write
+    # its own uid_map. Nothing else runs as this uid, so nothing could trace it.
+    _libc().prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
+    return True
+
+
+def _tasks_of(uid: int) -> int:
+    """How many tasks (threads included, as RLIMIT_NPROC counts them) this uid has now."""
+    count = 0
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                if os.stat(f"/proc/{name}").st_uid == uid:
+                    count += len(os.listdir(f"/proc/{name}/task"))
+            except OSError:
+                continue
+    return count
 
 
 def prepare_root(visible: list[str]) -> bool:
@@ -126,6 +187,7 @@ def prepare_root(visible: list[str]) -> bool:
         _check(libc.mount(b"tmpfs", root.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, b"size=1m,nr_inodes=4096,mode=755"),
                "mount root")
         _view(libc, root, visible)
+        _stash_under_tmp(libc, root, visible)
         os.makedirs(root + "/tmp", exist_ok=True)
         os.chmod(root + "/tmp", 0o1777)
         os.chdir(root)
@@ -140,6 +202,39 @@ def prepare_root(visible: list[str]) -> bool:
     return True
 
 
+def _stash_under_tmp(libc: ctypes.CDLL, root: str, visible: list[str]) -> None:
+    """Visible paths under /tmp (a virtual environment made there) would be hidden by each worker's own /tmp:
+    mount each of them a second time at TMP_STASH, for the worker to mount back (`_unstash_under_tmp`)."""
+    for path in sorted(v for v in visible if v.startswith("/tmp/") and os.path.lexists(root + v)):
+        if os.path.islink(root + path):
+            UNDER_TMP.append((path, None, os.readlink(root + path)))
+            continue
+        stash = f"{TMP_STASH}/{len(UNDER_TMP)}"
+        if os.path.isdir(root + path):
+            os.makedirs(root + stash)
+        else:
+            os.makedirs(root + TMP_STASH, exist_ok=True)
+            open(root + stash, "a").close()
+        _check(libc.mount((root + path).encode(), (root + stash).encode(), None, MS_BIND | MS_REC, None),
+               f"stash {path}")
+        UNDER_TMP.append((path, stash, None))
+
+
+def _unstash_under_tmp(libc: ctypes.CDLL) -> None:
+    for path, stash, link in UNDER_TMP:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        if link is not None:
+            os.symlink(link, path)
+            continue
+        if os.path.isdir(stash):
+            os.makedirs(path, exist_ok=True)
+        else:
+            open(path, "a").close()
+        _check(libc.mount(stash.encode(), path.encode(), None, MS_BIND | MS_REC, None), f"bind {path}")
+        flags = MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | _mount_flags(stash)
+        _check(libc.mount(None, path.encode(), None, flags, None), f"read-only {path}")
+
+
 def _own_namespaces_and_tmp(limits: Limits) -> None:
     """In a worker forked from a prepared zygote: a private copy of the (small) mount namespace, its own IPC
     namespace, the zygote's empty network namespace or (when another worker is alive) one of its own, and a
@@ -149,12 +244,35 @@ def _own_namespaces_and_tmp(limits: Limits) -> None:
     _check(libc.unshare(CLONE_NEWNS | CLONE_NEWIPC | network), "unshare")
     options = f"size={limits.tmpfs_mb}m,nr_inodes={limits.tmpfs_files},mode=1777".encode()
     _check(libc.mount(b"tmpfs", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, options), "mount /tmp")
+    _unstash_under_tmp(libc)
     os.chdir("/tmp")
 
 
 def _namespaces_and_chroot(scratch: str, visible: list[str], limits: Limits) -> None:
     libc = _libc()
     _check(libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC), "unshare")
+    _chroot_view(libc, scratch, visible, limits)
+
+
+def _user_namespace_and_chroot(scratch: str, visible: list[str], limits: Limits) -> None:
+    """A user namespace in which this process keeps its uid and gid (the only ones mapped) and, until the
+    end of this function, the capabilities to build the same view as `_namespaces_and_chroot`."""
+    uid, gid = os.geteuid(), os.getegid()
+    libc = _libc()
+    _check(libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC), "unshare")
+    try:
+        for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
+            with open(f"/proc/self/{name}", "w") as handle:
+                handle.write(text)
+        _chroot_view(libc, scratch, visible, limits)
+    finally:  # built or not (then Landlock is tried next), none of the namespace's capabilities are kept
+        header = (ctypes.c_uint32 * 2)(LINUX_CAPABILITY_VERSION_3, 0)
+        _check(libc.capset(header, (ctypes.c_uint32 * 6)()), "drop capabilities")  # all of them, in both words
+
+
+def _chroot_view(libc: ctypes.CDLL, scratch: str, visible: list[str], limits: Limits) -> None:
+    """In a new mount namespace: chroot into a tmpfs holding read-only views of `visible`, its /tmp the
+    working directory."""
     _check(libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "make mounts private")
     root = os.path.join(scratch, "root")
     os.makedirs(root, exist_ok=True)
@@ -187,8 +305,18 @@ def _view(libc: ctypes.CDLL, root: str, visible: list[str]) -> None:
         else:
             open(target, "a").close()
         _check(libc.mount(path.encode(), target.encode(), None, MS_BIND | MS_REC, None), f"bind {path}")
-        flags = MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID
+        # The flags it has already are kept: in a user namespace, one left out would be refused (they are locked).
+        flags = MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | _mount_flags(path)
         _check(libc.mount(None, target.encode(), None, flags, None), f"read-only {path}")
+
+
+def _mount_flags(path: str) -> int:
+    """The per-mount flags of the mount `path` is on, as mount(2) flags."""
+    try:
+        have = os.statvfs(path).f_flag
+    except OSError:
+        return 0
+    return sum(ms for st, ms in STATVFS_TO_MOUNT_FLAGS if have & st)
 
 
 def _set_limit(which: int, value: int) -> None:

@@ -8,6 +8,7 @@ import os
 import select
 import shutil
 import signal
+import site
 import struct
 import subprocess
 import sys
@@ -35,6 +36,26 @@ class WorkerLost(RuntimeError):
     """The worker died, hung past its deadline or broke the protocol; it has been killed."""
 
 
+class NoIsolation(RuntimeError):
+    """No isolation is possible here, and grading without it was not asked for."""
+
+
+NO_ISOLATION = "none"
+NO_ISOLATION_WHY = (
+    "no isolation is possible here: not root with CAP_SYS_ADMIN, user namespaces refused, no Landlock; student "
+    "code would read everything this user can (the reference, other submissions, the results)")
+
+
+def require_isolation(unsafe_no_isolation: bool = False) -> str:
+    """The isolation a worker reaches here (one is started and ended to find out); raises NoIsolation when that
+    is none at all, unless `unsafe_no_isolation`."""
+    worker = Worker(Limits())
+    worker.close()
+    if worker.isolation == NO_ISOLATION and not unsafe_no_isolation:
+        raise NoIsolation(f"{NO_ISOLATION_WHY}. Give --unsafe-no-isolation to grade all the same.")
+    return worker.isolation
+
+
 @lru_cache(maxsize=1)
 @lru_cache(maxsize=1)
 def visible_paths() -> tuple[str, ...]:
@@ -43,7 +64,9 @@ def visible_paths() -> tuple[str, ...]:
     paths.update({sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix})
     for key in ("stdlib", "platstdlib", "purelib", "platlib"):
         paths.add(sysconfig.get_paths()[key])
+    paths.update(site.getsitepackages())
     paths.add(str(Path(np.__file__).resolve().parent.parent))
+    paths.update([os.path.realpath(p) for p in paths if p])  # a venv's links lead out of it, anywhere
     existing = sorted(p for p in paths if p and os.path.exists(p))
     # A bind mount of a folder shows everything under it: mounting its subfolders again only costs time.
     return tuple(p for p in existing if not any(p.startswith(q.rstrip("/") + "/") for q in existing if q != p))
