@@ -31,7 +31,7 @@ from autograder.grading import grade_submission, points_for
 from autograder.numpy_removals import grader_versions
 from autograder.report_files import make_record, text_sha256, write_record, write_result
 from autograder.results import SubmissionResult
-from autograder.sandbox import forget_inherited_zygote
+from autograder.sandbox import forget_inherited_zygote, require_isolation
 from autograder.submission import source_digest, submission_id
 from autograder.tasks import ASSIGNMENTS
 
@@ -52,8 +52,10 @@ Progress = Callable[[int, int, SubmissionResult], None]
 
 
 def grade_batch(paths: list[Path], *, assignment: str, out_dir: Path, config: GraderConfig,
-                jobs: int | None = None, force: bool = False, progress: Progress | None = None) -> BatchReport:
-    """Grade every submission under `paths` into `out_dir`; see the module docstring for resuming."""
+                jobs: int | None = None, force: bool = False, progress: Progress | None = None,
+                unsafe_no_isolation: bool = False) -> BatchReport:
+    """Grade every submission under `paths` into `out_dir`; see the module docstring for resuming. Where no
+    isolation of student code is possible, raises sandbox.NoIsolation unless `unsafe_no_isolation`."""
     spec = ASSIGNMENTS[assignment]
     points_for(config, spec)  # a bad grader.toml fails before any student code runs
     out_dir = Path(out_dir)
@@ -70,6 +72,8 @@ def grade_batch(paths: list[Path], *, assignment: str, out_dir: Path, config: Gr
         else:
             todo.append((path, sid, digest))
     reused = len(records)
+    if todo:
+        require_isolation(unsafe_no_isolation)
 
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or len(todo) <= 1:

@@ -49,20 +49,23 @@ def main() -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="parallel graders (default: cores)")
 @click.option("--force", is_flag=True, help="grade again even what an earlier run already graded")
 @click.option("--no-report", is_flag=True, help="skip the HTML reports (`autograder report DIR` writes them later)")
+@click.option("--unsafe-no-isolation", is_flag=True,
+              help="grade even where student code cannot be isolated (it could read the reference and the results)")
 @_config_option
 def grade(submissions: tuple[Path, ...], assignment: str, out_dir: Path, jobs: int | None, force: bool,
-          no_report: bool, config_path: Path | None) -> None:
+          no_report: bool, unsafe_no_isolation: bool, config_path: Path | None) -> None:
     """Grade SUBMISSIONS: notebooks, .py files, folders holding one, or folders of them."""
     from autograder.batch import grade_batch
     from autograder.progress import ProgressBar
+    from autograder.sandbox import NoIsolation
 
     config = _resolve_config(config_path)
     _warn_if_other_numpy(config)
     bar = ProgressBar(sys.stderr)
     try:
         report = grade_batch(list(submissions), assignment=assignment, out_dir=out_dir, config=config, jobs=jobs,
-                             force=force, progress=bar.update)
-    except ConfigError as error:
+                             force=force, progress=bar.update, unsafe_no_isolation=unsafe_no_isolation)
+    except (ConfigError, NoIsolation) as error:
         raise click.ClickException(str(error)) from None
     bar.close()
     summary = report.summary

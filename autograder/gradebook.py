@@ -54,7 +54,9 @@ def counted(graded: list[Graded], rule: str) -> tuple[list[Graded], list[Graded]
 
 
 def status(result: SubmissionResult) -> str:
-    return f"not graded: {result.error}" if result.error else "graded"
+    if result.error:
+        return f"not graded: {result.error}"
+    return "graded WITHOUT ISOLATION (--unsafe-no-isolation)" if result.isolation == "none" else "graded"
 
 
 def write_gradebook(out_dir: Path, assignment: Assignment, chosen: list[Graded]) -> Path:
@@ -118,7 +120,11 @@ def summarize(assignment: Assignment, chosen: list[Graded], superseded: list[Gra
             kind = error_kind(result.error)
             not_graded[kind] = not_graded.get(kind, 0) + 1
     totals = [r.score for r in graded]
+    # Only when it happened, so that a summary of isolated grading stays as it always was.
+    unisolated = {"unsafe_no_isolation": [r.id for r in graded if r.isolation == "none"]} if any(
+        r.isolation == "none" for r in graded) else {}
     return {
+        **unisolated,
         "assignment": assignment.name,
         "students": len(chosen),
         "submissions": len(chosen) + len(superseded),

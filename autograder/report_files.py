@@ -54,6 +54,8 @@ def gradescope_json(result: SubmissionResult, execution_time: float | None = Non
                        "outcomes": {task: o.value for task, o in result.task_outcomes().items()},
                        "diagnoses": diagnoses(result)},
     })
+    if result.isolation == "none":  # graded with --unsafe-no-isolation: the student's code could read everything
+        data["extra_data"]["unsafe_no_isolation"] = True
     return data
 
 
