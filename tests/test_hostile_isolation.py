@@ -7,10 +7,13 @@ hurt the machine, and the autouse fixture checks that no worker process or scrat
 """
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -235,3 +238,271 @@ def test_what_a_killed_grader_leaves_is_swept_by_the_next(tmp_path: Path, make_c
             sandbox.kill_uid(uid)
         if live is not None:
             live.close()
+
+
+# ------------------------------------------------------------------- 8. isolation without root or CAP_SYS_ADMIN
+
+
+TA_USER = "autograder-ta"  # an ordinary user, made for these tests when missing
+# Each call is a permission probe that changes nothing: signal 0, reading one rlimit, reading one byte.
+PROCESS_PROBE = """
+import ctypes as _ctypes, errno as _errno, math as _math, os as _os, resource as _resource
+
+def _refused(call):
+    try:
+        call()
+    except OSError as error:
+        return error.errno == _errno.EPERM
+    return False
+
+def _read_memory(pid):
+    libc = _ctypes.CDLL(None, use_errno=True)
+    libc.process_vm_readv.restype = _ctypes.c_ssize_t
+    buffer = _ctypes.create_string_buffer(1)
+    local = (_ctypes.c_void_p * 2)(_ctypes.cast(buffer, _ctypes.c_void_p), 1)
+    remote = (_ctypes.c_void_p * 2)(4096, 1)
+    if libc.process_vm_readv(pid, local, 1, remote, 1, 0) < 0:
+        raise OSError(_ctypes.get_errno(), "process_vm_readv")
+
+def zero_init_loss(num_classes):
+    # The worker's parent (the zygote, or the grader) is a process of the grader's user.
+    parent = _os.getppid()
+    probes = {"signal": lambda: _os.kill(parent, 0), "rlimit": lambda: _resource.prlimit(parent, _resource.RLIMIT_NOFILE),
+              "memory": lambda: _read_memory(parent)}
+    reached = sorted(name for name, call in probes.items() if not _refused(call))
+    if reached:
+        raise ValueError(f"reached the grader's processes: {reached}")
+    return _math.log(num_classes)
+"""
+# Run before the grader, as a container runtime's seccomp profile would be: no namespaces, no mounts (and, for
+# "nothing", no Landlock either: an older kernel). The grader's own filter is the very same as its workers'.
+CONTAINER = """
+import ctypes, os, platform, sys
+sys.path.insert(0, {root!r})
+from autograder import syscall_filter
+assert syscall_filter.install()
+if sys.argv[1] == "nothing":
+    ins = [(0x20, 0, 0, 0), (0x15, 3, 0, 444), (0x15, 2, 0, 445), (0x15, 1, 0, 446),
+           (0x06, 0, 0, syscall_filter.SECCOMP_RET_ALLOW), (0x06, 0, 0, syscall_filter.SECCOMP_RET_ERRNO | 38)]
+    array = (syscall_filter._Instruction * len(ins))(*[syscall_filter._Instruction(*i) for i in ins])
+    program = syscall_filter._Program(len(ins), array)
+    assert ctypes.CDLL(None).prctl(22, 2, ctypes.byref(program), 0, 0) == 0  # PR_SET_SECCOMP, FILTER: ENOSYS
+os.execv(sys.argv[2], sys.argv[2:])
+"""
+NAMESPACE_PROBE = "import ctypes, sys; sys.exit(ctypes.CDLL(None).unshare(0x10000000) != 0)"
+
+
+def _ta_user() -> tuple[int, int]:
+    """The uid and gid of the test's ordinary user, made (a system user without home or shell) when missing."""
+    import pwd
+
+    try:
+        entry = pwd.getpwnam(TA_USER)
+    except KeyError:
+        if not shutil.which("useradd"):
+            pytest.skip("no useradd to make an ordinary user with")
+        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", TA_USER],
+                       check=True, capture_output=True)
+        entry = pwd.getpwnam(TA_USER)
+    return entry.pw_uid, entry.pw_gid
+
+
+def _reopen_for_others(paths: list[str]) -> str:
+    """Shell lines that, in a private mount namespace, make `paths` reachable by any user where a folder on the
+    way is closed to others (the interpreter under /root): a tmpfs over the closed folder, the way back mounted."""
+    lines = []
+    for closed, inside in sorted({_first_closed(Path(p)) for p in paths} - {None}):
+        lines += [f"stage=$(mktemp -d) && mount --bind {inside} $stage",
+                  f"mount -t tmpfs -o mode=755,size=1m tmpfs {closed}",
+                  f"mkdir -p {inside} && mount --move $stage {inside} && rmdir $stage"]
+    return " && ".join(lines) or "true"
+
+
+def _first_closed(path: Path) -> tuple[str, str] | None:
+    """The first folder on the way to `path` that others cannot enter, and its child on that way."""
+    parts = path.resolve().parts
+    for depth in range(1, len(parts) - 1):
+        folder = Path(*parts[:depth + 1]) if depth else Path("/")
+        if not os.stat(folder).st_mode & 0o001:
+            below = Path(*parts[:depth + 2])
+            if any(not os.stat(Path(*parts[:d + 1])).st_mode & 0o001 for d in range(depth + 1, len(parts) - 1)):
+                pytest.skip(f"more than one folder closed to others on the way to {path}")
+            return str(folder), str(below)
+    return None
+
+
+def _setting_prefix(setting: str, home: Path) -> list[str]:
+    """The command prefix that runs a grader in `setting`."""
+    if not shutil.which("setpriv"):
+        pytest.skip("setpriv (util-linux) is needed to drop capabilities or change user")
+    drop = ["setpriv", "--inh-caps=-sys_admin", "--bounding-set=-sys_admin"]
+    python = os.path.realpath(sys.executable)
+    container = [python, str(home / "container.py")]
+    if setting == "root":
+        return []
+    if setting == "root without CAP_SYS_ADMIN":
+        return drop
+    if setting == "root in a container":
+        return drop + container + ["container"]
+    uid, gid = _ta_user()
+    if not shutil.which("unshare"):
+        pytest.skip("unshare (util-linux) is needed to reach the interpreter as an ordinary user")
+    reopen = _reopen_for_others([python, sys.base_prefix, sys.prefix, str(ROOT)])
+    as_user = ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
+               f'{reopen} && exec setpriv --reuid={uid} --regid={gid} --clear-groups env HOME={home} "$@"', "sh"]
+    if setting == "ordinary user":
+        return as_user
+    return as_user + container + ["container" if setting == "ordinary user in a container" else "nothing"]
+
+
+def _expected_level(setting: str, prefix: list[str]) -> str:
+    """What the setting allows: a user namespace where this kernel lets the setting make one, else Landlock."""
+    if setting == "root":
+        return "namespace"
+    if setting == "ordinary user without any confinement":
+        return "none"
+    python = os.path.realpath(sys.executable)
+    made = subprocess.run(prefix + [python, "-c", NAMESPACE_PROBE], cwd=ROOT, capture_output=True, timeout=30)
+    return "user-namespace" if made.returncode == 0 else "landlock"
+
+
+SETTINGS = ["root", "root without CAP_SYS_ADMIN", "root in a container", "ordinary user",
+            "ordinary user in a container", "ordinary user without any confinement"]
+
+
+@pytest.fixture
+def grading_home(tmp_path: Path, make_config):
+    """A folder any user can use (pytest's own are closed to others): the grader.toml of these tests (2 s
+    timeouts), the container wrapper, then the submissions and outputs."""
+    make_config(call_timeout=2.0)
+    (config,) = tmp_path.glob("grader-*.toml")
+    home = Path(tempfile.mkdtemp(prefix="autograder-settings-", dir="/tmp"))
+    try:
+        os.chmod(home, 0o755)
+        shutil.copy(config, home / "grader.toml")
+        (home / "container.py").write_text(CONTAINER.format(root=str(ROOT)))
+        yield home
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def _steal_source() -> str:
+    """The skeleton, functions that return the reference's answers if they can read it, and the process probe."""
+    from autograder.skeleton import strip_solutions
+    from tests.test_hostile import GRADER_TOML, STEAL
+
+    candidates = [str(REFERENCE), str(GRADER_TOML), f"/proc/1/root{REFERENCE}", "../" * 12 + str(REFERENCE)[1:],
+                  f"/proc/self/cwd/../{REFERENCE}"]
+    return strip_solutions(REFERENCE.read_text()) + "\n\n" + STEAL.format(candidates=candidates) + PROCESS_PROBE
+
+
+def _grade_in(prefix: list[str], home: Path, *extra: str) -> subprocess.CompletedProcess:
+    command = _grade_command(home / "steal.py", home / "out", home / "grader.toml") + list(extra)
+    command[0] = os.path.realpath(sys.executable)
+    return subprocess.run(prefix + command, cwd=ROOT, capture_output=True, text=True, timeout=240)
+
+
+def _processes_of(uid: int) -> list[int]:
+    return [pid for pid, owner in _all_processes() if owner == uid]
+
+
+def _all_processes() -> list[tuple[int, int]]:
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        except OSError:
+            continue
+        if not fields.get("State", "").strip().startswith("Z"):
+            found.append((int(status.parent.name), int(fields["Uid"].split()[0])))
+    return found
+
+
+@needs_root
+@pytest.mark.parametrize("setting", SETTINGS)
+def test_the_reference_stays_unreadable_in_every_setting(setting: str, grading_home: Path) -> None:
+    """As root, as root without CAP_SYS_ADMIN (a container's default), as root in a container that refuses
+    namespaces too, and as an ordinary user with and without user namespaces: does a submission that reads the
+    reference (and probes the grader's processes) get nothing, and does results.json say how it was confined?
+    Where nothing confines it, is grading refused, and said in every output when forced?"""
+    prefix = _setting_prefix(setting, grading_home)
+    expected = _expected_level(setting, prefix)
+    (grading_home / "steal.py").write_text(_steal_source())
+    user = setting.startswith("ordinary user")
+    if user:
+        uid, _ = _ta_user()
+        for path in [grading_home, *grading_home.iterdir()]:
+            os.chown(path, uid, -1)
+    extra = []
+    if expected == "none":
+        refused = _grade_in(prefix, grading_home)
+        assert refused.returncode != 0 and "--unsafe-no-isolation" in refused.stderr, refused.stderr
+        assert not (grading_home / "out" / "gradebook.csv").exists()
+        extra = ["--unsafe-no-isolation"]
+    try:
+        run = _grade_in(prefix, grading_home, *extra)
+        assert run.returncode == 0, run.stderr[-3000:]
+        results = json.loads((grading_home / "out" / "steal" / "results.json").read_text())
+        assert results["extra_data"]["isolation"] == expected
+        by_task = {}
+        for test in results["tests"]:
+            by_task.setdefault(test["tags"][0], []).append(test)
+        probe = by_task["zero_init_loss"]
+        assert sum(t["score"] for t in probe) == sum(t["max_score"] for t in probe), [t["output"] for t in probe]
+        gradebook = (grading_home / "out" / "gradebook.csv").read_text()
+        summary = json.loads((grading_home / "out" / "summary.json").read_text())
+        if expected == "none":  # the reference was read, and every output says that nothing confined it
+            assert results["score"] > results["max_score"] / 2
+            assert results["extra_data"]["unsafe_no_isolation"] is True
+            assert "WITHOUT ISOLATION" in gradebook
+            assert summary["unsafe_no_isolation"] == ["steal"]
+        else:
+            assert "nothing to steal" in by_task["linear_forward"][0]["output"]
+            assert results["score"] == sum(t["max_score"] for t in probe)
+            assert "unsafe_no_isolation" not in results["extra_data"] and "unsafe_no_isolation" not in summary
+            assert "WITHOUT ISOLATION" not in gradebook
+    finally:
+        if user:  # nothing of the ordinary user's grader is left (its workers ran as that user)
+            deadline = time.monotonic() + 5
+            while _processes_of(uid) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert not _processes_of(uid), "processes of the grader's user outlived it"
+
+
+VENV_PROBE = """
+def count_params(layer_dims, bias=True):
+    # Imported only now, in the confined worker: numpy.testing from the interpreter, a module from the venv.
+    import numpy.testing
+    import autograder_venv_probe
+    return autograder_venv_probe.count(layer_dims, bias)
+"""
+
+
+@needs_root
+def test_a_virtual_environment_under_tmp_stays_visible(tmp_path: Path) -> None:
+    """A grader run from a venv under /tmp (whose packages a worker imports lazily, numpy.testing included): is
+    the venv still there in a worker, whose own /tmp would cover it?"""
+    assert str(tmp_path).startswith("/tmp/")
+    venv = tmp_path / "venv"
+    subprocess.run([os.path.realpath(sys.executable), "-m", "venv", "--system-site-packages", "--without-pip",
+                    str(venv)], check=True, capture_output=True, timeout=120)
+    python = venv / "bin" / "python"
+    site_packages = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                                   check=True, capture_output=True, text=True).stdout.strip()
+    assert site_packages.startswith(str(venv))
+    (Path(site_packages) / "autograder_venv_probe.py").write_text(
+        "def count(dims, bias):\n"
+        "    return sum(a * b + (b if bias else 0) for a, b in zip(dims[:-1], dims[1:]))\n")
+    submission = tmp_path / "venv_user.py"
+    submission.write_text(REFERENCE.read_text() + "\n\n" + VENV_PROBE)
+    config = tmp_path / "grader.toml"
+    config.write_text((ROOT / "grader.toml").read_text().replace('reference = "reference/',
+                                                                 f'reference = "{ROOT}/reference/'))
+    command = _grade_command(submission, tmp_path / "out", config)
+    command[0] = str(python)
+    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert run.returncode == 0, run.stderr[-3000:]
+    results = json.loads((tmp_path / "out" / "venv_user" / "results.json").read_text())
+    assert results["extra_data"]["isolation"] == "namespace"
+    failed = [t["output"] for t in results["tests"] if t["score"] < t["max_score"]]
+    assert results["score"] == results["max_score"], failed
