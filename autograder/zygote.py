@@ -106,13 +106,14 @@ def _end(pid: int, uid: int | None, statuses: dict[int, int]) -> None:
             os.killpg(pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-    if uid is None:
-        return
     deadline = time.monotonic() + END_WAIT_SECONDS
     while pid in WORKERS and time.monotonic() < deadline:
         _reap(statuses)
         if pid in WORKERS:
             time.sleep(0.0002)
+    if uid is None:  # reaped, so what it left running is our child now
+        _kill_strays(statuses)
+        return
     if pid in WORKERS or _strays():
         # Waited for: the next worker must not start while anything of this one is alive (they may share
         # the zygote's network namespace).
@@ -122,8 +123,14 @@ def _end(pid: int, uid: int | None, statuses: dict[int, int]) -> None:
 
 def _strays() -> bool:
     """Does this process have children other than live workers (True when it cannot tell)?"""
+    children = _children()
+    return children is None or bool(children - WORKERS)
+
+
+def _children() -> set[int] | None:
+    """This process's children (None when it cannot tell: a kernel without /proc/<pid>/task/<tid>/children)."""
     if not TASKS:
-        return True
+        return None
     try:
         children = set()
         for task in os.listdir(TASKS[0]):
@@ -131,8 +138,29 @@ def _strays() -> bool:
             with open(handle) as listing:
                 children.update(int(p) for p in listing.read().split())
     except (OSError, ValueError):
-        return True  # a kernel without /proc/<pid>/task/<tid>/children: always sweep
-    return bool(children - WORKERS)
+        return None
+    return children
+
+
+def _kill_strays(statuses: dict[int, int]) -> None:
+    """Without a uid of their own to sweep (a grader that is not root, whose workers run as its own user): kill
+    the children of this process that are not live workers, until none is left (END_WAIT_SECONDS at most).
+
+    What an ended worker left running ends up our child, as the subreaper: a daemon's children follow it once it
+    is killed. One that is our child cannot be another process under a reused pid: we have not reaped it yet.
+    """
+    deadline = time.monotonic() + END_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        strays = (_children() or set()) - WORKERS
+        if not strays:
+            return
+        for stray in strays:
+            try:
+                os.kill(stray, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.001)
+        _reap(statuses)
 
 
 def _reap(statuses: dict[int, int]) -> None:
