@@ -506,3 +506,92 @@ def test_a_virtual_environment_under_tmp_stays_visible(tmp_path: Path) -> None:
     assert results["extra_data"]["isolation"] == "namespace"
     failed = [t["output"] for t in results["tests"] if t["score"] < t["max_score"]]
     assert results["score"] == results["max_score"], failed
+
+
+SOCKET_PROBE = """
+import math as _math, socket as _socket
+
+def zero_init_loss(num_classes):
+    # The right answer only if nothing on the host could be reached: a TCP listener on its loopback, a named
+    # unix socket (a user's session bus, say) and a UDP port (datagrams, which need no connection).
+    reached = []
+    for name, family, kind, address in [("tcp", _socket.AF_INET, _socket.SOCK_STREAM, ("127.0.0.1", {tcp})),
+                                        ("unix", _socket.AF_UNIX, _socket.SOCK_STREAM, {unix!r})]:
+        try:
+            with _socket.socket(family, kind) as probe:
+                probe.settimeout(0.5)
+                probe.connect(address)
+            reached.append(name)
+        except OSError:
+            pass
+    try:
+        with _socket.socket(_socket.AF_INET, _socket.SOCK_DGRAM) as probe:
+            probe.sendto(b"reached", ("127.0.0.1", {udp}))
+    except OSError:
+        pass
+    if reached:
+        raise ValueError(f"reached {{reached}}")
+    return _math.log(num_classes)
+"""
+
+
+@needs_root
+@pytest.mark.parametrize("setting", [s for s in SETTINGS if s != "ordinary user without any confinement"])
+def test_no_socket_of_the_host_is_reached_in_any_setting(setting: str, grading_home: Path) -> None:
+    """Without a network namespace (Landlock only), can student code still reach nothing on the host: no TCP
+    listener on its loopback, no named unix socket it could write to, no UDP port?"""
+    import socket
+
+    prefix = _setting_prefix(setting, grading_home)
+    with socket.socket() as tcp, socket.socket(socket.AF_UNIX) as unix, \
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+        tcp.bind(("127.0.0.1", 0))
+        tcp.listen()
+        unix_path = str(grading_home / "listener.sock")
+        unix.bind(unix_path)
+        os.chmod(unix_path, 0o777)
+        unix.listen()
+        udp.bind(("127.0.0.1", 0))
+        udp.setblocking(False)
+        probe = SOCKET_PROBE.format(tcp=tcp.getsockname()[1], unix=unix_path, udp=udp.getsockname()[1])
+        (grading_home / "steal.py").write_text(REFERENCE.read_text() + "\n\n" + probe)
+        if setting.startswith("ordinary user"):
+            uid, _ = _ta_user()
+            for path in [grading_home, *grading_home.iterdir()]:
+                os.chown(path, uid, -1)
+        run = _grade_in(prefix, grading_home)
+        assert run.returncode == 0, run.stderr[-3000:]
+        with pytest.raises(BlockingIOError):
+            udp.recv(100)
+    results = json.loads((grading_home / "out" / "steal" / "results.json").read_text())
+    failed = [t["output"] for t in results["tests"] if t["score"] < t["max_score"]]
+    assert results["score"] == results["max_score"], failed
+
+
+@needs_root
+@pytest.mark.parametrize("setting", ["ordinary user", "ordinary user in a container"])
+def test_a_daemon_of_a_worker_with_the_graders_uid_is_killed(setting: str, grading_home: Path) -> None:
+    """A worker of an ordinary user's grader has no uid of its own to sweep: is a daemon it leaves (its own
+    session, sleeping 60 s) still killed when it ends, with the grades unaffected?"""
+    from tests.test_hostile import ESCAPED_DAEMON
+
+    prefix = _setting_prefix(setting, grading_home)
+    uid, _ = _ta_user()
+    (grading_home / "steal.py").write_text(REFERENCE.read_text() + "\n\n" + ESCAPED_DAEMON)
+    for path in [grading_home, *grading_home.iterdir()]:
+        os.chown(path, uid, -1)
+    try:
+        run = _grade_in(prefix, grading_home)
+        assert run.returncode == 0, run.stderr[-3000:]
+        results = json.loads((grading_home / "out" / "steal" / "results.json").read_text())
+        assert results["score"] == results["max_score"]
+        deadline = time.monotonic() + 5
+        while _processes_of(uid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _processes_of(uid), "the daemon outlived its worker and the grader"
+    finally:
+        for pid in _processes_of(uid):  # only this test's user runs anything under this uid
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
