@@ -310,11 +310,17 @@ def _ta_user() -> tuple[int, int]:
 def _reopen_for_others(paths: list[str]) -> str:
     """Shell lines that, in a private mount namespace, make `paths` reachable by any user where a folder on the
     way is closed to others (the interpreter under /root): a tmpfs over the closed folder, the way back mounted."""
+    ways: dict[str, set[str]] = {}
+    for found in {_first_closed(Path(p)) for p in paths} - {None}:
+        ways.setdefault(found[0], set()).add(found[1])
     lines = []
-    for closed, inside in sorted({_first_closed(Path(p)) for p in paths} - {None}):
-        lines += [f"stage=$(mktemp -d) && mount --bind {inside} $stage",
-                  f"mount -t tmpfs -o mode=755,size=1m tmpfs {closed}",
-                  f"mkdir -p {inside} && mount --move $stage {inside} && rmdir $stage"]
+    for closed, insides in sorted(ways.items()):
+        stages = {inside: f"$stage{index}" for index, inside in enumerate(sorted(insides))}
+        lines += [f"stage{index}=$(mktemp -d) && mount --bind {inside} $stage{index}"
+                  for index, inside in enumerate(sorted(insides))]
+        lines.append(f"mount -t tmpfs -o mode=755,size=1m tmpfs {closed}")
+        lines += [f"mkdir -p {inside} && mount --move {stage} {inside} && rmdir {stage}"
+                  for inside, stage in stages.items()]
     return " && ".join(lines) or "true"
 
 
