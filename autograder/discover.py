@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from autograder.submission import IGNORED_PARTS, SOURCE_SUFFIXES, submission_id
+from autograder.submission import IGNORED_PARTS, SOURCE_SUFFIXES, is_folder, submission_id
 
 
 def expand(paths: list[Path]) -> list[Path]:
@@ -13,11 +13,12 @@ def expand(paths: list[Path]) -> list[Path]:
     A file is a submission (a file that is not a notebook or .py is graded as 'not a submission', with the
     reason). A folder that directly holds exactly one notebook or .py file and no subfolder is one
     submission; any other folder is a collection whose entries (files and subfolders) are submissions.
-    Hidden files and notebook checkpoints are skipped.
+    Hidden files and notebook checkpoints are skipped. No symbolic link is followed: a link, given or found, is
+    a submission of its own that loading refuses, with the reason.
     """
     found: dict[Path, None] = {}
     for path in paths:
-        if path.is_dir() and not is_single_submission(path):
+        if is_folder(path) and not is_single_submission(path):
             for entry in sorted(path.iterdir()):
                 if not entry.name.startswith(".") and entry.name not in IGNORED_PARTS:
                     found[entry] = None
@@ -28,7 +29,7 @@ def expand(paths: list[Path]) -> list[Path]:
 
 def is_single_submission(folder: Path) -> bool:
     entries = [e for e in folder.iterdir() if not e.name.startswith(".") and e.name not in IGNORED_PARTS]
-    if any(e.is_dir() for e in entries):
+    if any(is_folder(e) for e in entries):
         return False
     return len([e for e in entries if e.suffix in SOURCE_SUFFIXES]) == 1
 

@@ -164,10 +164,12 @@ def runtime_failure(feedback: str) -> str | None:
 
 def error_kind(error: str) -> str:
     """A submission that could not be graded, by kind (the file name left out so that kinds can be counted)."""
-    for phrase, kind in (("is empty", "empty file"), ("not a readable notebook", "not a readable notebook"),
+    for phrase, kind in (("internal error", "internal error"), ("symbolic link", "symbolic link"),
+                         ("is empty", "empty file"), ("not a readable notebook", "not a readable notebook"),
                          ("binary", "binary file"), ("not UTF-8", "not UTF-8 text"),
                          ("neither a notebook", "not a notebook or .py"), ("must hold exactly one", "folder"),
-                         ("bytes, more than", "too large"), ("cannot read", "unreadable")):
+                         ("bytes, more than", "too large"), ("allowed", "too large"),
+                         ("not a regular file", "not a regular file"), ("cannot read", "unreadable")):
         if phrase in error:
             return kind
     return "other"
