@@ -4,16 +4,25 @@ Each submission's results.json and then grade.json are written atomically as soo
 killed at any moment loses nothing already graded. A rerun with the same --out skips every submission whose
 grade.json matches its current bytes and the current grader (code, grader.toml, reference), then rebuilds
 the class outputs from the records: the same inputs give the same gradebook, however the work was split.
+
+One submission never stops a class: whatever the grader raises on it, or a grader process that dies on it,
+makes its row "not graded: internal error" (the traceback in its grade.json), and a rerun grades it again.
+SIGINT and SIGTERM stop a run promptly, with what was graded kept and nothing it started left running; a
+full disk stops it with one line.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
-import multiprocessing
+import multiprocessing.util
 import os
+import shutil
+import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import traceback
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 
@@ -28,11 +37,13 @@ from autograder.gradebook import (
     write_summary,
 )
 from autograder.grading import grade_submission, points_for
+from autograder.leftovers import scratch_prefix
 from autograder.numpy_removals import grader_versions
+from autograder.pool import Died, GraderPool, Interrupted, interrupted_by_signals
 from autograder.report_files import make_record, text_sha256, write_record, write_result
-from autograder.results import SubmissionResult
-from autograder.sandbox import forget_inherited_zygote, require_isolation
-from autograder.submission import source_digest, submission_id
+from autograder.results import CheckResult, Outcome, SubmissionResult
+from autograder.sandbox import forget_inherited_zygote, require_isolation, scratch_base
+from autograder.submission import modified_time, source_digest, submission_id
 from autograder.tasks import ASSIGNMENTS
 
 PACKAGE = Path(__file__).resolve().parent
@@ -49,13 +60,43 @@ class BatchReport:
 
 
 Progress = Callable[[int, int, SubmissionResult], None]
+NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+MAX_TRACEBACK_CHARS = 20_000
+
+
+class BatchInterrupted(BaseException):
+    """SIGINT or SIGTERM stopped the batch; every submission graded before is kept. Like KeyboardInterrupt,
+    it is not an Exception."""
+
+    def __init__(self, signum: int, done: int, total: int) -> None:
+        super().__init__(f"interrupted: {done} of {total} graded; rerun the same command to resume")
+        self.signum, self.done, self.total = signum, done, total
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum  # what a shell reports for a command ended by that signal: 130, 143
+
+
+class OutputError(Exception):
+    """The results could not be written (a full disk, a folder that is not writable): the batch stops."""
+
+    def __init__(self, error: OSError, done: int | None = None, total: int | None = None) -> None:
+        where = f" ({error.filename})" if error.filename else ""
+        why = "no space left on device" if error.errno in NO_SPACE else f"cannot write the results: {error.strerror}"
+        kept = f"; {done} of {total} graded and kept" if done is not None else ""
+        super().__init__(f"stopped: {why}{where}{kept}; fix that and rerun the same command to resume")
+        self.error = error
 
 
 def grade_batch(paths: list[Path], *, assignment: str, out_dir: Path, config: GraderConfig,
                 jobs: int | None = None, force: bool = False, progress: Progress | None = None,
                 unsafe_no_isolation: bool = False) -> BatchReport:
     """Grade every submission under `paths` into `out_dir`; see the module docstring for resuming. Where no
-    isolation of student code is possible, raises sandbox.NoIsolation unless `unsafe_no_isolation`."""
+    isolation of student code is possible, raises sandbox.NoIsolation unless `unsafe_no_isolation`.
+
+    SIGINT or SIGTERM stops it promptly with BatchInterrupted (nothing it started is left running, and every
+    submission graded so far is kept for the rerun to resume from); a full disk stops it with OutputError.
+    """
     spec = ASSIGNMENTS[assignment]
     points_for(config, spec)  # a bad grader.toml fails before any student code runs
     out_dir = Path(out_dir)
@@ -63,59 +104,156 @@ def grade_batch(paths: list[Path], *, assignment: str, out_dir: Path, config: Gr
     _refuse_clashing_ids(submissions)
     fingerprint = grader_fingerprint(config, assignment)
     records: dict[str, dict[str, Any]] = {}
-    todo = []
-    for path in submissions:
-        sid, digest = submission_id(path), source_digest(path)
-        record = _read_record(out_dir / sid / "grade.json")
-        if not force and record and record.get("source_sha256") == digest and record.get("fingerprint") == fingerprint:
-            records[sid] = record
-        else:
-            todo.append((path, sid, digest))
-    reused = len(records)
-    if todo:
-        require_isolation(unsafe_no_isolation)
 
-    jobs = jobs or os.cpu_count() or 1
-    if jobs == 1 or len(todo) <= 1:
-        for done, (path, sid, digest) in enumerate(todo, start=reused + 1):
-            records[sid] = json.loads(_grade_one(path, sid, digest, assignment, out_dir, config, fingerprint))
-            if progress is not None:
-                progress(done, len(submissions), Graded.from_record(records[sid]).result)
-    else:
-        # Grader processes, not threads: the grader's own Python work (decoding, judging) then runs on every
-        # core instead of taking turns on one interpreter lock. Each has its own zygote of workers. Forked,
-        # not spawned: they start with numpy and the grader already imported (the pool forks them all before
-        # it starts its own thread, and a forked grader drops its parent's zygote).
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=forget_inherited_zygote) as pool:
-            futures = {pool.submit(_grade_one, path, sid, digest, assignment, out_dir, config, fingerprint): sid
-                       for path, sid, digest in todo}
-            for done, future in enumerate(as_completed(futures), start=reused + 1):
-                records[futures[future]] = json.loads(future.result())  # JSON text: nothing is unpickled
-                if progress is not None:
-                    progress(done, len(submissions), Graded.from_record(records[futures[future]]).result)
+    def finished(sid: str, record: dict[str, Any]) -> None:
+        records[sid] = record
+        if progress is not None:
+            progress(len(records), len(submissions), Graded.from_record(record).result)
 
-    graded = [Graded.from_record(records[submission_id(path)]) for path in submissions]
-    chosen, superseded = counted(graded, config.batch.duplicates)
-    write_gradebook(out_dir, spec, chosen)
-    write_canvas(out_dir, spec, chosen, config.batch)
-    summary = summarize(spec, chosen, superseded)
-    write_summary(out_dir, summary)
+    try:
+        with interrupted_by_signals():
+            todo = []
+            for path in submissions:
+                sid, digest = submission_id(path), source_digest(path)
+                record = None if force else _resumable(out_dir / sid / "grade.json", path, fingerprint, digest)
+                if record is not None:
+                    records[sid] = record
+                else:
+                    todo.append((path, sid, digest))
+            reused = len(records)
+            if todo:
+                require_isolation(unsafe_no_isolation)
+            jobs = min(jobs or os.cpu_count() or 1, max(len(todo), 1))
+            grade = partial(_grade_one, assignment=assignment, out_dir=out_dir, config=config,
+                            fingerprint=fingerprint)
+            if jobs == 1:
+                for path, sid, digest in todo:
+                    finished(sid, json.loads(grade(path, sid, digest)))
+            else:
+                _grade_in_processes(todo, jobs, grade, finished)
+
+            graded = [Graded.from_record(records[submission_id(path)]) for path in submissions]
+            chosen, superseded = counted(graded, config.batch.duplicates)
+            summary = summarize(spec, chosen, superseded)
+            try:
+                write_gradebook(out_dir, spec, chosen)
+                write_canvas(out_dir, spec, chosen, config.batch)
+                write_summary(out_dir, summary)
+            except OSError as error:
+                raise OutputError(_with_filename(error, out_dir)) from None
+    except Interrupted as interrupt:
+        _remove_own_scratch()  # of a worker whose closing the interrupt cut short
+        # What the rerun will find: some records were written just before the interrupt but not yet reported.
+        kept = sum(1 for path in submissions if submission_id(path) in records or _resumable(
+            out_dir / submission_id(path) / "grade.json", path, fingerprint))
+        raise BatchInterrupted(interrupt.signum, kept, len(submissions)) from None
+    except OutputError as error:
+        raise OutputError(error.error, len(records), len(submissions)) from None
     return BatchReport([g.result for g in chosen], graded=len(todo), reused=reused, summary=summary)
 
 
-def _grade_one(path: Path, sid: str, digest: str, assignment: str, out_dir: Path, config: GraderConfig,
+def _grade_in_processes(todo: list[tuple[Path, str, str]], jobs: int, grade: partial,
+                        finished: Callable[[str, dict[str, Any]], None]) -> None:
+    """Grade in `jobs` grader processes; a process that dies costs only the submission it was grading (its row
+    says so), and an interrupt or a failed write ends them all before this returns."""
+    # Grader processes, not threads: the grader's own Python work (decoding, judging) then runs on every core
+    # instead of taking turns on one interpreter lock. Each has its own zygote of workers. Forked, not
+    # spawned: they start with numpy and the grader already imported (and a forked grader drops its parent's
+    # zygote).
+    pool = GraderPool(jobs, partial(_reply_of, grade), _start_grader_process)
+    stopped = True
+    try:
+        for (path, sid, digest), reply in pool.run(todo):
+            if isinstance(reply, Died):
+                finished(sid, json.loads(_write_internal_error(path, sid, digest, reply.describe(), None,
+                                                               **grade.keywords)))
+                continue
+            message = json.loads(reply)  # JSON text: nothing a grader process sends is unpickled
+            if "output_error" in message:
+                failure = message["output_error"]
+                raise OutputError(OSError(failure["errno"], failure["strerror"], failure["filename"] or None))
+            finished(sid, message["record"])
+        stopped = False
+    finally:
+        pool.close(interrupted=stopped)
+
+
+def _start_grader_process() -> None:
+    """In a new grader process: a zygote of its own when one is needed, and on the way out (SIGTERM included),
+    after that zygote is closed, any scratch folder an interrupted grading left."""
+    forget_inherited_zygote()
+    multiprocessing.util.Finalize(None, _remove_own_scratch, exitpriority=5)  # the zygote's closing is 10: first
+
+
+def _remove_own_scratch() -> None:
+    """Remove the workers' scratch folders this process made (they are named after it)."""
+    for folder in Path(scratch_base() or tempfile.gettempdir()).glob(f"{scratch_prefix()}*"):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _reply_of(grade: Callable[[Path, str, str], str], job: tuple[Path, str, str]) -> bytes:
+    """In a grader process: a job's record, or the write that failed, as JSON bytes."""
+    try:
+        return json.dumps({"record": json.loads(grade(*job))}).encode()
+    except OutputError as error:
+        failure = error.error
+        return json.dumps({"output_error": {"errno": failure.errno, "strerror": failure.strerror,
+                                            "filename": str(failure.filename or "")}}).encode()
+
+
+def _grade_one(path: Path, sid: str, digest: str, *, assignment: str, out_dir: Path, config: GraderConfig,
                fingerprint: str) -> str:
-    """Grade one submission and write its files; the record as JSON text (it may cross a process boundary)."""
+    """Grade one submission and write its files; the record as JSON text (it may cross a process boundary).
+
+    Whatever the grader raises while grading becomes this submission's "not graded: internal error" row, with
+    the traceback in its grade.json. A full disk (while grading or writing) raises OutputError instead: it
+    would fail every submission after this one too.
+    """
     started = time.monotonic()
-    result = grade_submission(path, assignment, config)
-    elapsed = time.monotonic() - started
-    results_sha256 = write_result(out_dir, result, execution_time=elapsed)
-    record = make_record(result, student=student_of(sid, config.batch.student_id), source_sha256=digest,
-                         fingerprint=fingerprint, modified=_modified(path), execution_time=elapsed,
-                         results_sha256=results_sha256)
-    write_record(out_dir, record)
+    try:
+        result = grade_submission(path, assignment, config)
+    except Exception as error:  # noqa: BLE001 - a bug of the grader must cost this submission only
+        if isinstance(error, OSError) and error.errno in NO_SPACE:
+            raise OutputError(error) from None
+        return _write_internal_error(path, sid, digest, f"the grader raised {type(error).__name__}",
+                                     traceback.format_exc(), assignment=assignment, out_dir=out_dir, config=config,
+                                     fingerprint=fingerprint)
+    return _write_one(path, sid, digest, result, time.monotonic() - started, out_dir=out_dir, config=config,
+                      fingerprint=fingerprint)
+
+
+def _write_internal_error(path: Path, sid: str, digest: str, why: str, trace: str | None, *, assignment: str,
+                          out_dir: Path, config: GraderConfig, fingerprint: str) -> str:
+    """The files of a submission the grader failed on: every check 0, "internal error" and why; the traceback,
+    when there is one, in grade.json only (it is the grader's, not for the student)."""
+    spec = ASSIGNMENTS[assignment]
+    points = points_for(config, spec)
+    error = f"internal error ({why}); rerun to grade it again"
+    result = SubmissionResult(id=sid, assignment=assignment, versions=grader_versions(), error=error)
+    result.checks = [CheckResult(task.name, check, 0.0, float(points[task.name][check]), Outcome.ERROR,
+                                 f"Not graded: {error}") for task in spec.tasks for check in spec.check_names(task)]
+    extra = {"internal_error": (trace or why)[-MAX_TRACEBACK_CHARS:]}
+    return _write_one(path, sid, digest, result, 0.0, out_dir=out_dir, config=config, fingerprint=fingerprint,
+                      extra=extra)
+
+
+def _write_one(path: Path, sid: str, digest: str, result: SubmissionResult, elapsed: float, *, out_dir: Path,
+               config: GraderConfig, fingerprint: str, extra: dict[str, Any] | None = None) -> str:
+    try:
+        results_sha256 = write_result(out_dir, result, execution_time=elapsed)
+        record = make_record(result, student=student_of(sid, config.batch.student_id), source_sha256=digest,
+                             fingerprint=fingerprint, modified=modified_time(path), execution_time=elapsed,
+                             results_sha256=results_sha256)
+        record.update(extra or {})
+        write_record(out_dir, record)
+    except OSError as error:
+        raise OutputError(_with_filename(error, out_dir / sid)) from None
     return json.dumps(record)
+
+
+def _with_filename(error: OSError, where: Path) -> OSError:
+    """The error, naming `where` if it names no file (a write that fails names none)."""
+    return error if error.filename else OSError(error.errno, error.strerror, str(where))
 
 
 def grader_fingerprint(config: GraderConfig, assignment: str) -> str:
@@ -144,6 +282,17 @@ def _refuse_clashing_ids(submissions: list[Path]) -> None:
         seen[sid] = path
 
 
+def _resumable(path: Path, submission: Path, fingerprint: str, digest: str | None = None) -> dict[str, Any] | None:
+    """The record at `path` if a rerun may keep it: it reads back whole, it graded these bytes with this
+    grader, and it is not an internal error (the grader may have been fixed since, or the failure passed)."""
+    record = _read_record(path)
+    if record is None or "internal_error" in record or record.get("fingerprint") != fingerprint:
+        return None
+    if record.get("source_sha256") != (digest or source_digest(submission)):
+        return None
+    return record
+
+
 def _read_record(path: Path) -> dict[str, Any] | None:
     """A submission's grade.json, if it and the results.json it vouches for both read back whole."""
     try:
@@ -153,10 +302,8 @@ def _read_record(path: Path) -> dict[str, Any] | None:
         return None  # absent, or cut short by a crash of the machine: grade again
     if not isinstance(record, dict) or "result" not in record or record.get("results_sha256") != text_sha256(results):
         return None
+    try:
+        Graded.from_record(record)
+    except Exception:  # noqa: BLE001 - a record of another shape (edited, or an old format): grade again
+        return None
     return record
-
-
-def _modified(path: Path) -> float:
-    if path.is_dir():
-        return max((p.stat().st_mtime for p in path.rglob("*") if p.is_file()), default=path.stat().st_mtime)
-    return path.stat().st_mtime

@@ -55,7 +55,7 @@ def main() -> None:
 def grade(submissions: tuple[Path, ...], assignment: str, out_dir: Path, jobs: int | None, force: bool,
           no_report: bool, unsafe_no_isolation: bool, config_path: Path | None) -> None:
     """Grade SUBMISSIONS: notebooks, .py files, folders holding one, or folders of them."""
-    from autograder.batch import grade_batch
+    from autograder.batch import BatchInterrupted, OutputError, grade_batch
     from autograder.progress import ProgressBar
     from autograder.sandbox import NoIsolation
 
@@ -65,8 +65,13 @@ def grade(submissions: tuple[Path, ...], assignment: str, out_dir: Path, jobs: i
     try:
         report = grade_batch(list(submissions), assignment=assignment, out_dir=out_dir, config=config, jobs=jobs,
                              force=force, progress=bar.update, unsafe_no_isolation=unsafe_no_isolation)
-    except (ConfigError, NoIsolation) as error:
+    except (ConfigError, NoIsolation, OutputError) as error:
+        bar.close()
         raise click.ClickException(str(error)) from None
+    except BatchInterrupted as stop:  # Ctrl-C or SIGTERM: one line, and the shell's exit code for that signal
+        bar.close()
+        click.echo(str(stop), err=True)
+        sys.exit(stop.exit_code)
     bar.close()
     summary = report.summary
     click.echo(f"{summary['students']} students ({report.graded} graded now, {report.reused} already graded, "
@@ -88,12 +93,21 @@ def report(out_dir: Path, ta: bool | None, config_path: Path | None) -> None:
 
 
 def _write_reports(out_dir: Path, audience: str) -> None:
+    from autograder.pool import Interrupted, interrupted_by_signals
     from autograder.report import ReportError, write_reports
 
     try:
-        written = write_reports(out_dir, audience=audience)
+        with interrupted_by_signals():
+            written = write_reports(out_dir, audience=audience)
     except ReportError as error:
         raise click.ClickException(str(error)) from None
+    except OSError as error:  # a full disk, a folder that is not writable
+        raise click.ClickException(f"cannot write the reports: {error.strerror} ({error.filename}); "
+                                   f"`autograder report {out_dir}` writes them again") from None
+    except Interrupted as interrupt:
+        click.echo(f"interrupted while writing the reports; `autograder report {out_dir}` writes them again",
+                   err=True)
+        sys.exit(128 + interrupt.signum)
     for path, why in written.unreadable:
         click.echo(f"warning: {out_dir / path} could not be read ({why}); it is left out of the reports", err=True)
     click.echo(f"{len(written.feedback)} feedback reports for {'TAs' if audience == 'ta' else 'students'} "

@@ -165,7 +165,7 @@ class Worker:
         try:
             self._send({"limits": limits.to_dict(), "scratch": self.scratch, "visible": visible_paths()})
             hello, _ = self._receive(time.monotonic() + START_TIMEOUT)
-        except WorkerLost:
+        except BaseException:  # WorkerLost, or an interrupt of the batch (Ctrl-C, SIGTERM) while it starts
             self.close()
             raise
         self.isolation = hello.get("isolation", "unknown")
