@@ -334,6 +334,33 @@ def test_interrupt_stops_promptly_and_keeps_what_was_graded(tmp_path: Path, how:
         assert all(row["percent"] == "100" for row in _rows(out).values())
 
 
+def test_kill_9_of_the_batch_takes_its_grader_processes_along(tmp_path: Path) -> None:
+    """SIGKILL to the main pid (no handler can run): do its grader processes, their zygotes and workers still
+    end at once (parent-death signals), instead of waiting for work for ever?"""
+    klass = _class_of(tmp_path / "class", 12)
+    out = tmp_path / "out"
+    marker = f"autograder-test-{uuid.uuid4().hex}"
+    process = subprocess.Popen([sys.executable, "-m", "autograder.cli", "grade", str(klass), "-a", "backprop",
+                                "-j", "2", "--out", str(out), "--no-report"], cwd=ROOT, env=_marked_env(marker),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while len(list(out.glob("*/grade.json"))) < 2 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.02)
+        assert process.poll() is None, "the run ended before it could be killed"
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while _marked_processes(marker) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _marked_processes(marker) == [], "processes of the killed run are still alive"
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        _kill_marked(marker)
+
+
 @pytest.fixture
 def tiny_disk(tmp_path: Path):
     """A 96 KiB tmpfs (as root), unmounted afterwards whatever happens; skipped where it cannot be mounted."""
