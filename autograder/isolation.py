@@ -226,13 +226,7 @@ def _unstash_under_tmp(libc: ctypes.CDLL) -> None:
         if link is not None:
             os.symlink(link, path)
             continue
-        if os.path.isdir(stash):
-            os.makedirs(path, exist_ok=True)
-        else:
-            open(path, "a").close()
-        _check(libc.mount(stash.encode(), path.encode(), None, MS_BIND | MS_REC, None), f"bind {path}")
-        flags = MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | _mount_flags(stash)
-        _check(libc.mount(None, path.encode(), None, flags, None), f"read-only {path}")
+        _bind_read_only(libc, stash, path)
 
 
 def _own_namespaces_and_tmp(limits: Limits) -> None:
@@ -300,14 +294,19 @@ def _view(libc: ctypes.CDLL, root: str, visible: list[str]) -> None:
                                         for v in visible if not os.path.islink(v)):
             os.symlink(os.readlink(path), target)
             continue
-        if os.path.isdir(path):
-            os.makedirs(target, exist_ok=True)
-        else:
-            open(target, "a").close()
-        _check(libc.mount(path.encode(), target.encode(), None, MS_BIND | MS_REC, None), f"bind {path}")
-        # The flags it has already are kept: in a user namespace, one left out would be refused (they are locked).
-        flags = MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | _mount_flags(path)
-        _check(libc.mount(None, target.encode(), None, flags, None), f"read-only {path}")
+        _bind_read_only(libc, path, target)
+
+
+def _bind_read_only(libc: ctypes.CDLL, source: str, target: str) -> None:
+    """Mount `source` at `target` (made first, as a folder or a file like it), read-only and nosuid."""
+    if os.path.isdir(source):
+        os.makedirs(target, exist_ok=True)
+    else:
+        open(target, "a").close()
+    _check(libc.mount(source.encode(), target.encode(), None, MS_BIND | MS_REC, None), f"bind {source}")
+    # The flags it has already are kept: in a user namespace, one left out would be refused (they are locked).
+    flags = MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | _mount_flags(source)
+    _check(libc.mount(None, target.encode(), None, flags, None), f"read-only {source}")
 
 
 def _mount_flags(path: str) -> int:
