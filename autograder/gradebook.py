@@ -17,6 +17,7 @@ from autograder.config import BatchSettings
 from autograder.program import UNPARSED
 from autograder.report_files import number, write_atomic
 from autograder.results import Outcome, SubmissionResult, result_from_dict
+from autograder.runner import FILLING_MEMORY
 from autograder.tasks import Assignment
 
 CANVAS_ID_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
@@ -152,7 +153,11 @@ def write_summary(out_dir: Path, summary: dict[str, Any]) -> Path:
 
 
 def runtime_failure(feedback: str) -> str | None:
-    """How student code failed to run, read from a check's feedback: timeout, memory or crash."""
+    """How student code failed to run, read from a check's feedback: timeout, memory or crash. A call that ran
+    out of time while filling its memory is a memory failure: which limit stops it first depends on the
+    machine's speed at the time, and the summary must not."""
+    if FILLING_MEMORY in feedback:
+        return "memory"
     if "timed out" in feedback:
         return "timeout"
     if "MemoryError" in feedback or "memory" in feedback:

@@ -19,6 +19,11 @@ from autograder.program import Program, Statement
 from autograder.sandbox import Worker, WorkerLost
 
 MAX_RESTARTS = 16
+# A call that ran out of time after its address space grew by this share of the memory limit: the summary
+# counts it as a memory failure, as it does a MemoryError, since which limit stops a memory hog first (the
+# clock or the memory) depends on how fast the machine is at the time.
+FILLING_MEMORY = "while filling its memory"
+FILLING_SHARE = 0.25
 
 
 @dataclass
@@ -141,7 +146,7 @@ class StudentRunner:
                         raise self._malformed(str(exc)) from None
                 elif item.get("timeout"):
                     self.timeouts += 1
-                    timeout = StudentTimeout(f"did not finish within {each:g} s")
+                    timeout = self._timed_out(each, self.worker)
                     self.given_up[fn] = (StudentTimeout, f"{timeout}, so it was not called again")
                     outcomes.append(timeout)
                 else:
@@ -197,18 +202,26 @@ class StudentRunner:
         try:
             reply, answer = self.worker.request(message, timeout, frame, each=each)
         except WorkerLost as lost:
-            self.worker.close()
-            self.worker = None
+            worker, self.worker = self.worker, None
+            worker.close()
             if str(lost) == "timed out":
                 self.timeouts += 1
-                raise StudentTimeout(f"did not finish within {timeout:g} s") from None
+                raise self._timed_out(timeout, worker) from None
             raise StudentCrash(str(lost)) from None
         if reply.get("ok"):
             return reply, answer
         if reply.get("timeout"):
             self.timeouts += 1
-            raise StudentTimeout(f"did not finish within {timeout:g} s")
+            raise self._timed_out(timeout, self.worker)
         raise self._student_error(reply.get("error"))
+
+    def _timed_out(self, seconds: float, worker: Worker | None) -> StudentTimeout:
+        """A call ran out of time; one whose memory grew by FILLING_SHARE of its limit meanwhile says so."""
+        limit = self.limits.memory_mb << 20
+        if worker is not None and worker.call_memory - worker.base_memory >= FILLING_SHARE * limit:
+            return StudentTimeout(f"did not finish within {seconds:g} s {FILLING_MEMORY} (more than "
+                                  f"{FILLING_SHARE:.0%} of its {self.limits.memory_mb} MB limit)")
+        return StudentTimeout(f"did not finish within {seconds:g} s")
 
     def _student_error(self, error: Any) -> StudentError | StudentTimeout:
         if not isinstance(error, dict):

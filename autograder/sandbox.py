@@ -28,6 +28,7 @@ from autograder.zygote import VISIBLE_ENV, Zygote
 
 PACKAGE_PARENT = Path(__file__).resolve().parent.parent
 GRACE_SECONDS = 1.0
+MEMORY_SAMPLE_SECONDS = 0.05  # while waiting for a reply, how often the worker's address space is looked at
 START_TIMEOUT = 30.0
 PASSED_ENV = ("PATH", "LANG", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")  # the last two keep OpenBLAS correct here
 
@@ -162,6 +163,9 @@ class Worker:
         self.ended = False  # its exit status is known: it is reaped, and its pid may belong to another process
         self.cleaned_up = False  # killed, and its uid swept of anything it left behind
         self.started: int | None = None
+        # Address space (bytes) at the start, and the largest seen while the grader waited for the last reply:
+        # a call that runs out of time while filling its memory is a memory failure, whichever limit came first.
+        self.base_memory = self.call_memory = 0
         try:
             self._send({"limits": limits.to_dict(), "scratch": self.scratch, "visible": visible_paths()})
             hello, _ = self._receive(time.monotonic() + START_TIMEOUT)
@@ -169,6 +173,8 @@ class Worker:
             self.close()
             raise
         self.isolation = hello.get("isolation", "unknown")
+        self.base_memory = self._memory_in_use() or 0
+        self.call_memory = self.base_memory
 
     def request(self, message: dict, timeout: float, frame: wire.Frame | None = None,
                 each: float | None = None) -> tuple[dict, wire.Frame]:
@@ -179,6 +185,7 @@ class Worker:
         seconds, within the overall `timeout`.
         """
         self._send(dict(message, timeout=timeout), frame)
+        self.call_memory = self.base_memory
         self.started = 0 if each is not None else None  # the step under way, to name one that hangs or crashes
         final = time.monotonic() + timeout + GRACE_SECONDS
         deadline = final if each is None else min(final, time.monotonic() + each + GRACE_SECONDS)
@@ -260,14 +267,36 @@ class Worker:
         chunks, remaining = [], n
         while remaining:
             left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self.reply_fd], [], [], left)[0]:
+            if left <= 0:
+                self._sample_memory()
                 raise self._lost("timed out")
+            if not select.select([self.reply_fd], [], [], min(left, MEMORY_SAMPLE_SECONDS))[0]:
+                self._sample_memory()
+                continue
             chunk = os.read(self.reply_fd, min(remaining, 1 << 20))
             if not chunk:
                 raise self._lost(self._death_reason())
             chunks.append(chunk)
             remaining -= len(chunk)
         return b"".join(chunks)
+
+    def _sample_memory(self) -> None:
+        self.call_memory = max(self.call_memory, self._memory_in_use() or 0)
+
+    def _memory_in_use(self) -> int | None:
+        """The worker's address space (VmSize, bytes) as the kernel counts it for its memory limit; None once it
+        has ended, or where /proc cannot tell (the pid is checked to still be a child of its parent)."""
+        if self.ended:
+            return None
+        parent = self.zygote.process.pid if self.zygote is not None else os.getpid()
+        try:
+            fields = dict(line.split(":", 1) for line in Path(f"/proc/{self.pid}/status").read_text().splitlines()
+                          if ":" in line)
+            if int(fields["PPid"]) != parent:
+                return None
+            return int(fields["VmSize"].split()[0]) * 1024
+        except (OSError, KeyError, ValueError, IndexError):
+            return None
 
     def _death_reason(self) -> str:
         code = self._exit_status()

@@ -244,6 +244,50 @@ def test_a_folder_whose_files_together_exceed_the_cap_is_refused(tmp_path: Path)
 # --------------------------------------------------------------------------------------- 9. faults
 
 
+HOGS = {
+    # Reserves 900 MiB (address space, counted by the memory limit, at once), then runs out of the 1 s: on a
+    # fast machine a hog like this reaches the limit first and raises MemoryError, on a slow one the clock stops
+    # it first; both are memory failures in the summary.
+    "hog_out_of_time": """
+import time
+
+def linear_forward(x, W, b):
+    hoard = np.empty(900 << 17)
+    time.sleep(30)
+""",
+    "hog_out_of_memory": """
+def linear_forward(x, W, b):
+    return np.ones(1 << 40), None
+""",
+    "hang": """
+import time
+
+def linear_forward(x, W, b):
+    time.sleep(30)
+""",
+}
+
+
+def test_a_memory_hog_is_a_memory_failure_whichever_limit_stops_it(tmp_path: Path, fast_config: GraderConfig
+                                                                   ) -> None:
+    """A call that runs out of time while holding a large share of its memory limit is counted as memory, as a
+    MemoryError is, and a plain hang as a timeout: summary.json does not depend on which limit came first (the
+    machine's speed at the time), and the serial and parallel runs agree byte for byte."""
+    klass = tmp_path / "class"
+    klass.mkdir()
+    for name, hostile in HOGS.items():
+        write_submission(klass, name, reference_source("backprop") + "\n\n" + hostile)
+    summaries = []
+    for jobs in (1, 3):
+        out = tmp_path / f"out{jobs}"
+        report = grade_batch([klass], assignment="backprop", out_dir=out, config=fast_config, jobs=jobs)
+        assert report.summary["failures"]["runtime"] == {"memory": 2, "timeout": 1}
+        summaries.append((out / "summary.json").read_text())
+        feedback = "\n".join(c.feedback for c in next(r for r in report.results if r.id == "hog_out_of_time").checks)
+        assert "did not finish within 1 s while filling its memory (more than 25% of its" in feedback
+    assert summaries[0] == summaries[1]
+
+
 def _marked_env(marker: str) -> dict[str, str]:
     """The environment of a run whose every process (grader, pool, zygotes, workers) carries `marker`: workers
     get a clean environment, but PATH is passed on to them."""
