@@ -78,7 +78,12 @@ def grade_submission(path: Path | str, assignment_name: str, config: GraderConfi
     program = plan_program(submission.cells, assignment.function_names())
     with StudentRunner(program, config.grading, config.limits.to_limits()) as runner:
         result.isolation = runner.isolation
-        defined = runner.defined(assignment.function_names())
+        try:
+            defined = runner.defined(assignment.function_names())
+        except StudentCrash as crash:  # lost while answering the first question: every task is not run
+            result.checks = _zero(assignment, points, Outcome.FAILED, f"Not run: {crash}")
+            result.notes = list(runner.notes)
+            return result
         for task in assignment.tasks:
             failing = frozenset(t for t, outcome in result.task_outcomes().items() if outcome is not Outcome.PASSED)
             ctx = TaskContext(assignment, runner, reference, config, points[task.name], defined,

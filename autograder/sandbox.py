@@ -5,6 +5,7 @@ import atexit
 import json
 import multiprocessing.util
 import os
+import secrets
 import select
 import shutil
 import signal
@@ -159,6 +160,7 @@ class Worker:
         finally:
             for fd in (request_read, reply_write, log_fd):
                 os.close(fd)
+        os.set_blocking(self.request_fd, False)  # writes wait in select, with a deadline
         self.isolation = "none"
         self.ended = False  # its exit status is known: it is reaped, and its pid may belong to another process
         self.cleaned_up = False  # killed, and its uid swept of anything it left behind
@@ -166,6 +168,9 @@ class Worker:
         # Address space (bytes) at the start, and the largest seen while the grader waited for the last reply:
         # a call that runs out of time while filling its memory is a memory failure, whichever limit came first.
         self.base_memory = self.call_memory = 0
+        # The number of the last request; every frame that answers it carries the same number. It starts at
+        # random so that a frame forged by student code cannot guess it.
+        self.sequence = secrets.randbits(48)
         try:
             self._send({"limits": limits.to_dict(), "scratch": self.scratch, "visible": visible_paths()})
             hello, _ = self._receive(time.monotonic() + START_TIMEOUT)
@@ -184,13 +189,18 @@ class Worker:
         With `each`, the worker announces every step it starts ({"started": i}) and each step gets `each`
         seconds, within the overall `timeout`.
         """
-        self._send(dict(message, timeout=timeout), frame)
+        self.sequence += 1
+        self._send(dict(message, timeout=timeout, seq=self.sequence), frame, timeout + GRACE_SECONDS)
         self.call_memory = self.base_memory
         self.started = 0 if each is not None else None  # the step under way, to name one that hangs or crashes
         final = time.monotonic() + timeout + GRACE_SECONDS
         deadline = final if each is None else min(final, time.monotonic() + each + GRACE_SECONDS)
         while True:
             reply, answer = self._receive(deadline)
+            # A frame of another request (student code can write to the reply pipe) would shift every later
+            # answer: the worker is lost, and the step under way named, instead.
+            if reply.pop("seq", None) != self.sequence:
+                raise self._lost("the worker broke the protocol (a reply out of turn)")
             if each is None or set(reply) != {"started"}:
                 return reply, answer
             self.started = reply["started"] if type(reply["started"]) is int else None
@@ -242,11 +252,21 @@ class Worker:
         except (OSError, ValueError):
             return None
 
-    def _send(self, message: Any, frame: wire.Frame | None = None) -> None:
+    def _send(self, message: Any, frame: wire.Frame | None = None, timeout: float = START_TIMEOUT) -> None:
+        """Write one request; a worker that stops reading (its pipe full) is lost after `timeout` seconds, so
+        the grader never blocks in a write."""
         view = memoryview(wire.dumps(message, frame))
+        deadline = time.monotonic() + timeout
         try:
             while view:
-                view = view[os.write(self.request_fd, view):]
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise self._lost("stopped reading its requests")
+                if select.select([], [self.request_fd], [], left)[1]:
+                    try:
+                        view = view[os.write(self.request_fd, view):]
+                    except BlockingIOError:
+                        pass
         except OSError:
             raise self._lost("the worker process ended") from None
 

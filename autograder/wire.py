@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 import struct
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -22,7 +23,14 @@ import numpy as np
 
 NUMERIC_KINDS = frozenset("biufc")
 MAX_DEPTH = 32
-MAX_FRAME_BYTES = 64 * 1024 * 1024  # the largest legitimate reply (a gradient sweep) is well under 1 MiB
+# The largest legitimate reply (the hidden states of a trained RNN on its test set) is under 2 MiB; the grader
+# holds a frame, its JSON and the decoded arrays at once, so the cap bounds what one reply costs the grader.
+MAX_FRAME_BYTES = 16 * 1024 * 1024
+MAX_HEAD_BYTES = 1024 * 1024  # the JSON part: a plain-data reply is a few kB; arrays travel as raw buffers
+MAX_ARRAY_ITEMS = 1 << 24  # also bounds an empty array's forged shape such as [10**30, 0]
+MAX_TYPE_NAME = 60
+MAX_FLOAT_TEXT = 40  # repr of a float is at most 24 characters
+TYPE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_. ]*")
 
 
 class WireError(ValueError):
@@ -95,10 +103,10 @@ def encode(value: Any, _depth: int = 0, buffers: list[bytes] | None = None) -> A
         return {"O": type(value).__name__}
     if isinstance(value, int):
         return value
-    if isinstance(value, float):
-        return {"F": repr(value)}
+    if isinstance(value, float):  # float.__repr__: a subclass's own __repr__ may say anything
+        return {"F": float.__repr__(value)}
     if isinstance(value, complex):
-        return {"C": [repr(value.real), repr(value.imag)]}
+        return {"C": [float.__repr__(value.real), float.__repr__(value.imag)]}
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in NUMERIC_KINDS:
             return {"O": f"ndarray of dtype {value.dtype}"}
@@ -108,9 +116,9 @@ def encode(value: Any, _depth: int = 0, buffers: list[bytes] | None = None) -> A
             return {"A": [data.dtype.str, list(data.shape), len(buffers) - 1]}
         return {"A": [data.dtype.str, list(data.shape), _b64(data.tobytes())]}
     if isinstance(value, Handle):
-        return {"H": [value.id, value.type_name]}
+        return {"H": [value.id, type_name(value.type_name)]}
     if isinstance(value, Opaque):
-        return {"O": value.type_name}
+        return {"O": type_name(value.type_name)}
     if isinstance(value, Ref):
         return {"R": [value.call, value.part]}
     if isinstance(value, tuple):  # namedtuples too: plain data, and a common way to return (out, cache)
@@ -119,7 +127,14 @@ def encode(value: Any, _depth: int = 0, buffers: list[bytes] | None = None) -> A
         return {"L": [encode(v, _depth + 1, buffers) for v in value]}
     if type(value) is dict and all(type(k) is str for k in value):
         return {"D": {k: encode(v, _depth + 1, buffers) for k, v in value.items()}}
-    return {"O": type(value).__name__}
+    return {"O": type_name(type(value).__name__)}
+
+
+def type_name(name: Any) -> str:
+    """A type name fit to show in feedback: a student's class may be named anything, of any length."""
+    if not isinstance(name, str) or len(name) > MAX_TYPE_NAME or not TYPE_NAME.fullmatch(name):
+        return "object"
+    return name
 
 
 def decode(data: Any, _depth: int = 0, buffers: list[bytes] | None = None) -> Any:
@@ -134,10 +149,10 @@ def decode(data: Any, _depth: int = 0, buffers: list[bytes] | None = None) -> An
         raise WireError(f"unexpected value of type {type(data).__name__}")
     (tag, body), = data.items()
     if tag == "F":
-        return float(_expect(body, str))
+        return _float(body)
     if tag == "C":
-        re, im = _expect_list(body, 2)
-        return complex(float(_expect(re, str)), float(_expect(im, str)))
+        real, imag = _expect_list(body, 2)
+        return complex(_float(real), _float(imag))
     if tag == "S":
         dtype_str, raw = _expect_list(body, 2)
         dtype = _numeric_dtype(dtype_str)
@@ -145,18 +160,21 @@ def decode(data: Any, _depth: int = 0, buffers: list[bytes] | None = None) -> An
     if tag == "A":
         dtype_str, shape, raw = _expect_list(body, 3)
         dtype = _numeric_dtype(dtype_str)
-        if not isinstance(shape, list) or not all(type(n) is int and n >= 0 for n in shape) or len(shape) > 32:
-            raise WireError(f"bad shape {shape!r}")
+        if not isinstance(shape, list) or len(shape) > 32 or \
+                not all(type(n) is int and 0 <= n <= MAX_ARRAY_ITEMS for n in shape):
+            raise WireError(f"bad shape {str(shape)[:100]}")
+        if _count(shape) > MAX_ARRAY_ITEMS or _count([n for n in shape if n]) > MAX_ARRAY_ITEMS:
+            raise WireError(f"shape {shape} is too large")
         if type(raw) is int:
             if buffers is None or not 0 <= raw < len(buffers):
                 raise WireError(f"no buffer {raw}")
             return _from_bytes(dtype, tuple(shape), buffers[raw])
         return _array(dtype, tuple(shape), raw)
     if tag == "H":
-        ident, type_name = _expect_list(body, 2)
-        return Handle(_expect(ident, int), _expect(type_name, str))
+        ident, name = _expect_list(body, 2)
+        return Handle(_expect(ident, int), type_name(_expect(name, str)))
     if tag == "O":
-        return Opaque(_expect(body, str))
+        return Opaque(type_name(_expect(body, str)))
     if tag == "R":
         call, part = _expect_list(body, 2)
         return Ref(_expect(call, int), None if part is None else _expect(part, int))
@@ -179,8 +197,9 @@ def dumps(message: Any, frame: Frame | None = None) -> bytes:
     return struct.pack(">I", len(payload)) + payload
 
 
-def loads(payload: bytes) -> tuple[Any, Frame]:
-    """The JSON message of one frame (its length prefix already removed) and the frame's buffers."""
+def loads(payload: bytes, max_head: int | None = MAX_HEAD_BYTES) -> tuple[Any, Frame]:
+    """The JSON message of one frame (its length prefix already removed) and the frame's buffers; a JSON part
+    over `max_head` bytes is refused (the grader's cap on replies: requests carry the student's source)."""
     view = memoryview(payload)
     if len(view) < 4:
         raise WireError("frame too short")
@@ -188,6 +207,8 @@ def loads(payload: bytes) -> tuple[Any, Frame]:
     end = 4 + head_length
     if end > len(view):
         raise WireError("frame shorter than its header says")
+    if max_head is not None and head_length > max_head:
+        raise WireError(f"the JSON part of the frame is over {max_head >> 10} kB")
     try:
         message = json.loads(bytes(view[4:end]).decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -204,6 +225,22 @@ def loads(payload: bytes) -> tuple[Any, Frame]:
         buffers.append(bytes(view[end + 8:end + 8 + size]))
         end += 8 + size
     return message, Frame(buffers)
+
+
+def _float(text: Any) -> float:
+    if type(text) is not str or len(text) > MAX_FLOAT_TEXT:
+        raise WireError("a float that is not a short string")
+    try:
+        return float(text)
+    except ValueError:
+        raise WireError(f"{text!r} is not a float") from None
+
+
+def _count(shape: list[int]) -> int:
+    count = 1
+    for n in shape:
+        count *= n
+    return count
 
 
 def _b64(raw: bytes) -> str:
@@ -241,9 +278,7 @@ def _array(dtype: np.dtype, shape: tuple, raw: Any) -> np.ndarray:
 
 
 def _from_bytes(dtype: np.dtype, shape: tuple, buffer: bytes) -> np.ndarray:
-    count = 1
-    for n in shape:
-        count *= n
+    count = _count(list(shape))
     if count * dtype.itemsize != len(buffer):
         raise WireError(f"{len(buffer)} bytes do not fill shape {shape} of {dtype}")
     return np.frombuffer(buffer, dtype=dtype).reshape(shape).copy()
