@@ -1,8 +1,11 @@
 """Training harnesses for the trained-model tasks, written against the student's layer functions.
 
 The same code runs in a student's notebook (with the plain functions) and in the grader, where every layer
-call goes through the worker (`RemoteLayers`) and only the accuracy computed here counts. Datasets are
-generated from a seed or read from files shipped in the repository: nothing is downloaded.
+call goes through the worker (`remote_executor`). The student's layers compute every training step (forward,
+loss, backward); the trained parameters are then evaluated on the test set by the harness's own forward pass in
+plain numpy, never by the student's code, so the accuracy measures what their layers trained and not what
+their forward returns (a forward that reads the answer out of its input, with no gradients, trains nothing).
+Datasets are generated from a seed or read from files shipped in the repository: nothing is downloaded.
 """
 from __future__ import annotations
 
@@ -62,6 +65,7 @@ def train_two_layer_net(layers: Mapping[str, Callable[..., Any]] | Executor, see
 
     `layers` maps task ids to the student's functions (or is an executor that runs them elsewhere). Each
     step is one chain of calls: forward, loss and backward, each layer fed what the previous one returned.
+    The test accuracy is that of the trained parameters under `two_layer_scores`, the harness's own forward.
     """
     run = _executor(layers)
     x_train, y_train = rings_dataset(seed)
@@ -82,8 +86,13 @@ def train_two_layer_net(layers: Mapping[str, Callable[..., Any]] | Executor, see
         for name in params:
             velocity[name] = momentum * velocity[name] - learning_rate * np.asarray(grads[name], dtype=np.float64)
             params[name] = params[name] + velocity[name]
-    scores = run(_two_layer_forward(x_test, params), [(2, (1,))])[2][0]  # the cache stays where it is
-    return float(np.mean(np.argmax(np.asarray(scores), axis=1) == y_test))
+    return float(np.mean(np.argmax(two_layer_scores(x_test, params), axis=1) == y_test))
+
+
+def two_layer_scores(x: np.ndarray, params: Mapping[str, np.ndarray]) -> np.ndarray:
+    """The harness's affine-ReLU-affine: x (N, D) -> scores (N, C), from W1 (D, H), b1 (H,), W2 (H, C), b2 (C,)."""
+    hidden = np.maximum(x @ params["W1"] + params["b1"], 0.0)
+    return hidden @ params["W2"] + params["b2"]
 
 
 def _two_layer_forward(x: np.ndarray, params: dict[str, np.ndarray]) -> list[Call]:
@@ -115,7 +124,8 @@ def train_sentiment_rnn(layers: Mapping[str, Callable[..., Any]] | Executor, see
                         hidden: int = 16, steps: int = 150, batch: int = 64, learning_rate: float = 0.03) -> float:
     """Embedding -> your RNN -> last hidden state -> affine -> softmax, trained with Adam; test accuracy.
 
-    Only rnn_forward and rnn_backward are yours; the embedding, the read-out and the loss are the harness's.
+    Only rnn_forward and rnn_backward are yours; the embedding, the read-out and the loss are the harness's,
+    and so is the forward pass that evaluates the trained parameters on the test set (`rnn_last_state`).
     """
     run = _executor(layers)
     data = load_reviews()
@@ -145,11 +155,17 @@ def train_sentiment_rnn(layers: Mapping[str, Callable[..., Any]] | Executor, see
         dE = np.zeros_like(params["E"])
         np.add.at(dE, ids, np.asarray(dx, dtype=np.float64))
         adam.step({"E": dE, "Wx": dWx, "Wh": dWh, "b": db, "Wy": last.T @ dscores, "by": dscores.sum(axis=0)})
-    h0 = np.zeros((len(test_ids), hidden))
-    forward = Call("rnn_forward", (params["E"][test_ids], h0, params["Wx"], params["Wh"], params["b"]))
-    h, _ = run([forward], [(0, (1,))])[0]
-    scores = np.asarray(h, dtype=np.float64)[:, -1] @ params["Wy"] + params["by"]
+    last = rnn_last_state(params["E"][test_ids], params["Wx"], params["Wh"], params["b"])
+    scores = last @ params["Wy"] + params["by"]
     return float(np.mean(np.argmax(scores, axis=1) == data["test"][1]))
+
+
+def rnn_last_state(x: np.ndarray, Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The harness's tanh RNN from a zero state, h_t = tanh(x_t Wx + h_{t-1} Wh + b): x (N, T, D) -> h_T (N, H)."""
+    h = np.zeros((x.shape[0], Wh.shape[0]))
+    for t in range(x.shape[1]):
+        h = np.tanh(x[:, t] @ Wx + h @ Wh + b)
+    return h
 
 
 def _softmax_gradient(scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
