@@ -264,12 +264,19 @@ def grader_fingerprint(config: GraderConfig, assignment: str) -> str:
         if source.relative_to(PACKAGE).parts[0] == "report":
             continue  # rendering never changes a grade, and `report` rerenders from the records
         digest.update(source.relative_to(PACKAGE).as_posix().encode() + b"\0" + source.read_bytes())
-    settings = {"grading": asdict(config.grading), "tolerances": asdict(config.tolerances),
+    # The secret itself is no part of a record (feedback.html shows the fingerprint): a short hash of it is.
+    grading = dict(asdict(config.grading), secret=secret_tag(config.grading.secret))
+    settings = {"grading": grading, "tolerances": asdict(config.tolerances),
                 "limits": asdict(config.limits), "points": config.assignments[assignment].points}
     digest.update(json.dumps(settings, sort_keys=True).encode())
     digest.update(config.assignments[assignment].reference.read_bytes())
     digest.update(json.dumps(grader_versions(), sort_keys=True).encode())
     return digest.hexdigest()
+
+
+def secret_tag(secret: str) -> str:
+    """A short hash of [grading] secret, "" for none: enough to tell secrets apart, too little to recover one."""
+    return hashlib.sha256(b"autograder secret tag\0" + secret.encode("utf-8")).hexdigest()[:12] if secret else ""
 
 
 def _refuse_clashing_ids(submissions: list[Path]) -> None:

@@ -1,6 +1,7 @@
 """Seeded test cases: sizes with pairwise different values and inputs drawn to keep every check meaningful."""
 from __future__ import annotations
 
+import hashlib
 import zlib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,6 +23,16 @@ class Case:
 
     def label(self) -> str:
         return ", ".join(f"{k}={v}" for k, v in self.sizes.items())
+
+
+def hidden_seed(seed: int, secret: str) -> int:
+    """The seed the hidden cases are drawn from: `seed` itself without a secret (so grades stay as they were),
+    else 64 bits of sha256(seed, secret), so that knowing `seed` (shared by every course that keeps the default,
+    and printed in grader.toml) is not knowing the cases, and a case leaked in one run exposes no other."""
+    if not secret:
+        return seed
+    digest = hashlib.sha256(f"autograder hidden cases\0{seed}\0".encode() + secret.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big")
 
 
 def rng_for(seed: int, *keys: str | int) -> np.random.Generator:

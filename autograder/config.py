@@ -5,9 +5,10 @@ An unknown key is an error that names it, so a misspelt setting can never be sil
 from __future__ import annotations
 
 import math
+import os
 import re
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -36,6 +37,9 @@ def _release(value: Any) -> str | None:
     return None if ok else 'must be a release number as a string, such as "2.4" or "1.26.4" ("" for unstated)'
 
 
+SECRET_ENV = "AUTOGRADER_SECRET"  # overrides [grading] secret
+
+
 def _setting(default: Any, doc: str, check: Callable[[Any], str | None]) -> Any:
     return field(default=default, metadata={"doc": doc, "check": check})
 
@@ -50,6 +54,12 @@ class GradingSettings:
     statement_timeout: float = _setting(5.0, "seconds one top-level statement of a submission may take", _positive)
     load_timeout: float = _setting(30.0, "seconds all top-level statements together may take", _positive)
     public_seed: int = _setting(7, "seed of the public cases students check locally (differs from `seed`)", _integer)
+    # Never printed (repr=False) and never recorded: the grader fingerprint holds only a short hash of it.
+    secret: str = field(default="", repr=False, metadata={
+        "doc": "secret the hidden cases are drawn from together with `seed`, so that a leaked case exposes them "
+               f"for no other run; the environment variable {SECRET_ENV} overrides it (keep it out of version "
+               "control); '' draws them from `seed` alone",
+        "check": lambda v: None if isinstance(v, str) else "must be a string"})
     public_cases: int = _setting(1, "random size cases of the local checks, besides the one with N = 1", _count)
     numpy: str = _setting("", "the NumPy release the course uses, e.g. '2.4' (matches 2.4.x); `grade` and `check` "
                           "warn once when the installed NumPy is another ('' leaves it unstated)", _release)
@@ -150,7 +160,7 @@ def load_config(path: Path | str) -> GraderConfig:
     for name, table in _table(data, "assignments").items():
         assignments[name] = _assignment(name, table, path.parent)
     return GraderConfig(
-        grading=_section(GradingSettings, data, "grading"),
+        grading=_with_secret_from_env(_section(GradingSettings, data, "grading")),
         tolerances=_section(Tolerances, data, "tolerances"),
         limits=_section(LimitSettings, data, "limits"),
         batch=_section(BatchSettings, data, "batch"),
@@ -169,6 +179,12 @@ def describe_schema() -> str:
         for f in fields(cls):
             lines.append(f"{f.name} = {f.default!r}  # {f.metadata['doc']}")
     return "\n".join(lines)
+
+
+def _with_secret_from_env(grading: GradingSettings) -> GradingSettings:
+    """The environment's AUTOGRADER_SECRET wins over grader.toml's (a secret need not live in a shared file)."""
+    secret = os.environ.get(SECRET_ENV, "")
+    return replace(grading, secret=secret) if secret else grading
 
 
 def _section(cls: type, data: dict, name: str) -> Any:

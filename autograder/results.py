@@ -28,6 +28,9 @@ class CheckResult:
     feedback: str
     diagnosis: Diagnosis | None = None  # the likely misconception behind a failure (or what is known of it)
     evidence: tuple[dict[str, Any], ...] = ()  # per wrong item: where, shapes and a map of the error
+    # For instructors only (grade.json and the TA report, never results.json or a student's report): the full
+    # text of failures that `feedback` shows scrubbed, exception messages of hidden cases.
+    withheld: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -91,7 +94,8 @@ def result_to_dict(result: SubmissionResult) -> dict:
         "notes": list(result.notes),
         "checks": [{"task": c.task, "check": c.check, "score": c.score, "max_score": c.max_score,
                     "outcome": c.outcome.value, "feedback": c.feedback,
-                    "diagnosis": c.diagnosis.to_dict() if c.diagnosis else None, "evidence": list(c.evidence)}
+                    "diagnosis": c.diagnosis.to_dict() if c.diagnosis else None, "evidence": list(c.evidence),
+                    **({"withheld": list(c.withheld)} if c.withheld else {})}
                    for c in result.checks],
     }
 
@@ -99,7 +103,7 @@ def result_to_dict(result: SubmissionResult) -> dict:
 def result_from_dict(data: dict) -> SubmissionResult:
     checks = [CheckResult(c["task"], c["check"], float(c["score"]), float(c["max_score"]), Outcome(c["outcome"]),
                           c["feedback"], Diagnosis.from_dict(c["diagnosis"]) if c.get("diagnosis") else None,
-                          tuple(c.get("evidence") or ())) for c in data["checks"]]
+                          tuple(c.get("evidence") or ()), tuple(c.get("withheld") or ())) for c in data["checks"]]
     return SubmissionResult(id=data["id"], assignment=data["assignment"], checks=checks, notes=list(data["notes"]),
                             error=data["error"], isolation=data["isolation"],
                             timeouts=int(data.get("timeouts", 0)), versions=dict(data.get("versions") or {}))

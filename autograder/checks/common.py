@@ -6,6 +6,7 @@ of linear_backward's value points, not all of them.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from autograder import wire
-from autograder.cases import Case, draw_cases
+from autograder.cases import Case, draw_cases, hidden_seed
 from autograder.config import GraderConfig
 from autograder.diagnosis import Diagnosis, Evidence, diagnose, error_map, same
 from autograder.misconceptions import catalogue_for
@@ -28,6 +29,13 @@ MAX_MESSAGES = 3
 INPUT_CHECKS = frozenset({"inputs_unchanged"})
 EVIDENCE_CHECKS = frozenset({"structure", "values", "loss", "gradient"})  # compared with the reference
 MAX_EVIDENCE = 3
+# Of a hidden case, an exception's message is shown scrubbed of numbers and capped: student code can put the
+# hidden inputs in it (`raise ValueError(repr(scores))`), in that call or in any later one.
+MAX_HIDDEN_MESSAGE = 200
+NUMBER_LIKE = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
+SCRUBBED = "…"
+SCRUBBED_RUN = re.compile(rf"{SCRUBBED}(?:[\s,;:_\[\](){{}}'\"]*{SCRUBBED})+")  # an array's repr becomes one …
+PLACE = re.compile(r"<(?:cell \d{1,5}|file)>, line \d{1,6}")  # how the worker names a place in the submission
 
 
 class NotAttempted(Exception):
@@ -54,13 +62,20 @@ class TaskContext:
         return self.config.tolerances
 
     @property
+    def seed(self) -> int:
+        """The seed of this task's cases: of the hidden cases, drawn from [grading] seed and secret together;
+        of the public ones (`public`, whose settings carry the public seed), from the seed alone."""
+        grading = self.config.grading
+        return grading.seed if self.public else hidden_seed(grading.seed, grading.secret)
+
+    @property
     def training_seed(self) -> int:
         """The seed of the trained tasks, the same locally and at grading: training has no hidden cases (its
         data ships with the package), and a model that trains in the student's kernel must train at grading."""
         return self.config.grading.seed if self.public else self.config.grading.public_seed
 
     def cases(self, task: str) -> list[Case]:
-        return draw_cases(self.config.grading.seed, task, self.assignment.letters, self.config.grading.random_cases)
+        return draw_cases(self.seed, task, self.assignment.letters, self.config.grading.random_cases)
 
 
 class Tally:
@@ -74,6 +89,30 @@ class Tally:
         self.evidence: list[Evidence] = []
         self.hidden = hidden  # the cases are hidden from students (grading), not public (local checks)
         self.known: Diagnosis | None = None  # what to say about wrong answers when no misconception fits
+        self.withheld: dict[str, dict[str, None]] = {}  # a failure as a student reads it -> its full texts
+
+    def describe(self, failure: Exception) -> str:
+        """`describe(failure)` for the student's feedback: of a hidden case, an exception's message scrubbed of
+        numbers and capped (the full text is kept for the instructors' record, see CheckResult.withheld)."""
+        full = describe(failure)
+        if not self.hidden:
+            return full
+        if isinstance(failure, StudentError):
+            shown = with_removal(f"raised {hidden_summary(failure)}", failure.type, failure.message)
+        elif isinstance(failure, StudentTimeout) and str(failure).startswith("it calls "):
+            shown = f"timed out: {scrubbed(str(failure))}"  # the text of a `GivenUp` the worker raised
+        else:
+            return full  # the grader's own words
+        if shown != full:
+            self.withheld.setdefault(shown, {})[full] = None
+        return shown
+
+    def scrub(self, text: str) -> str:
+        """Text that may hold values of student code (a grader error quoting them), as a student may read it."""
+        shown = scrubbed(text) if self.hidden else text
+        if shown != text:
+            self.withheld.setdefault(shown, {})[text] = None
+        return shown
 
     def observe(self, evidence: Evidence) -> None:
         self.evidence.append(evidence)
@@ -117,12 +156,14 @@ class Tally:
                 messages = list(dict.fromkeys(failed[item] for item in items if item in failed))[:MAX_MESSAGES]
                 text = "Checked: " + passed_text[check] + "\n" + "\n".join(f"- {m}" for m in messages)
             diagnosis = diagnoses[check in INPUT_CHECKS] if failed else None
+            withheld = tuple(dict.fromkeys(full for shown, fulls in self.withheld.items()
+                                           if any(shown in m for m in failed.values()) for full in fulls))
             if diagnosis is not None:
                 text += "\n" + diagnosis.text()
             if self.notes[check]:
                 text += "\n" + "\n".join(f"Note: {n}" for n in self.notes[check])
             evidence = self._evidence_of(failed) if check in EVIDENCE_CHECKS else ()
-            out.append(CheckResult(task, check, score, max_score, outcome, text, diagnosis, evidence))
+            out.append(CheckResult(task, check, score, max_score, outcome, text, diagnosis, evidence, withheld))
         return out
 
     def _diagnoses(self, task: str) -> tuple[Diagnosis | None, Diagnosis | None]:
@@ -206,6 +247,24 @@ def describe(failure: Exception) -> str:
     if isinstance(failure, StudentTimeout):
         return f"timed out: {failure}"
     return f"crashed: {failure}"
+
+
+def hidden_summary(error: StudentError) -> str:
+    """`error.summary()` safe to show of a hidden case: the type and place, and the message only with every
+    number-like run (a digit, a float, an array's repr) replaced by …, on one line, capped. The type and place
+    are student-chosen too (a class name, a `compile` filename): a type is scrubbed alike, a place kept only
+    in the worker's own form, '<cell 4>, line 12'."""
+    kind = scrubbed(error.type, 60) or "an exception"
+    place = f" ({error.where})" if PLACE.fullmatch(error.where) else ""
+    message = scrubbed(error.message)
+    return f"{kind}: {message}{place}" if message else f"{kind}{place}"
+
+
+def scrubbed(text: str, cap: int = MAX_HIDDEN_MESSAGE) -> str:
+    """`text` with every number-like run replaced by …, on one line of printable characters, at most `cap` long."""
+    text = SCRUBBED_RUN.sub(SCRUBBED, NUMBER_LIKE.sub(SCRUBBED, text))
+    text = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    return text if len(text) <= cap else text[:cap - 1] + SCRUBBED
 
 
 def tuple_text(names: list[str], single: bool) -> str:

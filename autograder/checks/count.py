@@ -14,7 +14,7 @@ def grade_count(ctx: TaskContext, task: CountTask) -> list[CheckResult]:
     numbers = range(1, ctx.config.grading.random_cases + 3)
     tally = Tally({"with_bias": [f"net {n}" for n in numbers], "without_bias": [f"net {n}" for n in numbers]},
                   hidden=not ctx.public)
-    questions = [(number, check, bias, draw_layer_dims(ctx.config.grading.seed, task.name, number))
+    questions = [(number, check, bias, draw_layer_dims(ctx.seed, task.name, number))
                  for number in numbers for check, bias in (("with_bias", True), ("without_bias", False))]
     outcomes = call_each(ctx, task.name, [[list(dims), bias] for _, _, bias, dims in questions])
     for (number, check, bias, dims), outcome in zip(questions, outcomes):
@@ -25,7 +25,7 @@ def grade_count(ctx: TaskContext, task: CountTask) -> list[CheckResult]:
         tally.observe(evidence)
         if isinstance(outcome, Exception):
             evidence.error = describe(outcome)
-            problem = f"{shown}: {evidence.error}"
+            problem = f"{shown}: {tally.describe(outcome)}"
         else:
             received = evidence.received["count"] = outcome[0]
             if isinstance(received, (bool, np.bool_)) or not isinstance(received, (int, np.integer)):

@@ -36,7 +36,7 @@ def grade_forward(ctx: TaskContext, task: ForwardTask) -> list[CheckResult]:
     input_names = [a.name for a in task.inputs]
     tally = Tally({"structure": ["out"], "values": ["out"], "inputs_unchanged": input_names}, hidden=not ctx.public)
     cases = ctx.cases(task.name)
-    inputs = [draw_inputs(ctx.config.grading.seed, task.name, case, task.inputs) for case in cases]
+    inputs = [draw_inputs(ctx.seed, task.name, case, task.inputs) for case in cases]
     outcomes = call_each(ctx, task.name, inputs, keep=(1,), echo=True)
     for case, args, outcome in zip(cases, inputs, outcomes):
         expected, _ = reference(*[a.copy() for a in args])
@@ -45,7 +45,7 @@ def grade_forward(ctx: TaskContext, task: ForwardTask) -> list[CheckResult]:
         tally.observe(evidence)
         if isinstance(outcome, Exception):
             evidence.error = describe(outcome)
-            tally.fail_all(f"{where}: {evidence.error}")
+            tally.fail_all(f"{where}: {tally.describe(outcome)}")
             continue
         result, echoed = outcome
         drop_handles(ctx, result)
@@ -73,7 +73,7 @@ def grade_backward(ctx: TaskContext, task: BackwardTask) -> list[CheckResult]:
     tally = Tally({"structure": grad_names, "values": grad_names, "gradcheck": grad_names,
                    "inputs_unchanged": [task.upstream]}, hidden=not ctx.public)
     input_names = [a.name for a in forward.inputs]
-    seed = ctx.config.grading.seed
+    seed = ctx.seed
     cases = ctx.cases(task.name)
     inputs = [draw_inputs(seed, task.name, case, forward.inputs) for case in cases]
     upstreams = [draw_upstream(seed, task.name, case, shape_of(forward.output, case.sizes)) for case in cases]
@@ -91,7 +91,7 @@ def grade_backward(ctx: TaskContext, task: BackwardTask) -> list[CheckResult]:
         where = f"case {case.number} ({case.label()})"
         if isinstance(outcome, Exception):
             tally.fail_all(f"{where}: {task.name} needs the cache of your {forward.name}, which failed: "
-                           f"{describe(outcome)}")
+                           f"{tally.describe(outcome)}")
             continue
         parts = unpack(outcome[0], 2, "(out, cache)")
         if isinstance(parts, str) or not isinstance(parts[1], wire.Handle):
@@ -111,7 +111,7 @@ def grade_backward(ctx: TaskContext, task: BackwardTask) -> list[CheckResult]:
         tally.observe(evidence)
         if isinstance(outcome, Exception):
             evidence.error = describe(outcome)
-            tally.fail_all(f"{where}: {evidence.error}")
+            tally.fail_all(f"{where}: {tally.describe(outcome)}")
             continue
         result, echoed = outcome
         drop_handles(ctx, result)
@@ -196,7 +196,7 @@ def queue_gradcheck(ctx: TaskContext, tally: Tally, where: str, forward: str, ar
             tally.record("gradcheck", name, problem and f"{where}: {problem}")
         return
     wrt = list(range(len(args))) if wrt is None else wrt
-    rng = rng_for(ctx.config.grading.seed, forward, "gradcheck", where)
+    rng = rng_for(ctx.seed, forward, "gradcheck", where)
     entries = sample_entries([a.shape for a in args], wrt, GRADCHECK_ENTRIES, rng)
     ctx.gradchecks.append(_Gradcheck(tally, where, forward, args, pick, entries, upstream, names, grads, wrt))
 
@@ -215,7 +215,7 @@ def run_gradchecks(ctx: TaskContext) -> None:
 def _judge_gradcheck(ctx: TaskContext, job: _Gradcheck, outputs: np.ndarray | Exception) -> None:
     tally, where, forward = job.tally, job.where, job.forward
     if isinstance(outputs, Exception):
-        tally.fail_all(f"{where}: calling your {forward} for the numeric gradient {describe(outputs)}",
+        tally.fail_all(f"{where}: calling your {forward} for the numeric gradient {tally.describe(outputs)}",
                        ("gradcheck",))
         return
     if outputs[0].size != job.upstream.size:

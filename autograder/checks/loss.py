@@ -30,7 +30,7 @@ def grade_loss(ctx: TaskContext, task: LossTask) -> list[CheckResult]:
     tally = Tally({"structure": ["loss", "dscores"], "loss": ["loss"], "gradient": ["dscores"],
                    "gradcheck": ["dscores"], "stability": ["loss", "dscores"], "inputs_unchanged": input_names},
                   hidden=not ctx.public)
-    seed = ctx.config.grading.seed
+    seed = ctx.seed
     cases = ctx.cases(task.name)
     inputs = [draw_inputs(seed, task.name, case, task.inputs) for case in cases]
     # Large scores locally too (from the public seed, so other values than at grading): a local check that
@@ -46,7 +46,7 @@ def grade_loss(ctx: TaskContext, task: LossTask) -> list[CheckResult]:
         tally.observe(evidence)
         if isinstance(outcome, Exception):
             evidence.error = describe(outcome)
-            tally.fail_all(f"{where}: {describe(outcome)}", ("structure", "loss", "gradient", "gradcheck",
+            tally.fail_all(f"{where}: {tally.describe(outcome)}", ("structure", "loss", "gradient", "gradcheck",
                                                               "inputs_unchanged"))
             continue
         result, echoed = outcome
@@ -90,7 +90,7 @@ def _judge_stability(ctx: TaskContext, tally: Tally, reference: Callable, case: 
                      outcome: tuple[Any, list] | Exception) -> None:
     where = f"large scores, case {case.number} ({case.label()})"
     if isinstance(outcome, Exception):
-        tally.fail_all(f"{where}: {describe(outcome)}", ("stability",))
+        tally.fail_all(f"{where}: {tally.describe(outcome)}", ("stability",))
         return
     parts = unpack(outcome[0], 2, "(loss, dscores)")
     if isinstance(parts, str):

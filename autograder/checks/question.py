@@ -22,7 +22,7 @@ def grade_question(ctx: TaskContext, task: QuestionTask) -> list[CheckResult]:
     reference = getattr(ctx.reference, task.name)
     cases = ctx.cases(task.name)
     tally = Tally({"values": [f"case {case.number}" for case in cases]}, hidden=not ctx.public)
-    inputs = [draw_inputs(ctx.config.grading.seed, task.name, case, task.inputs) for case in cases]
+    inputs = [draw_inputs(ctx.seed, task.name, case, task.inputs) for case in cases]
     outcomes = call_each(ctx, task.name, inputs)
     for case, args, outcome in zip(cases, inputs, outcomes):
         expected = reference(*[a.copy() if isinstance(a, np.ndarray) else a for a in args])
@@ -30,7 +30,7 @@ def grade_question(ctx: TaskContext, task: QuestionTask) -> list[CheckResult]:
         # A hidden case is named by its number only: its parameter values are the question (hidden inputs).
         shown = full if ctx.public else f"{task.name}, hidden case {case.number}"
         tally.observe(_evidence(task, full, args, expected, outcome))
-        problem = f"{shown}: {describe(outcome)}" if isinstance(outcome, Exception) else \
+        problem = f"{shown}: {tally.describe(outcome)}" if isinstance(outcome, Exception) else \
             _problem(ctx, shown, outcome[0], expected)
         tally.record("values", f"case {case.number}", problem)
     return tally.results(task.name, ctx.points, {

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from autograder import training, wire
-from autograder.checks.common import Failure, NotAttempted, Tally, TaskContext, describe
+from autograder.checks.common import Failure, NotAttempted, Tally, TaskContext
 from autograder.diagnosis import Diagnosis
 from autograder.results import CheckResult, Outcome
 from autograder.runner import StudentError
@@ -37,7 +37,7 @@ def grade_training(ctx: TaskContext, task: TrainTask) -> list[CheckResult]:
                 for check in ctx.assignment.check_names(task)]
     if missing:
         raise NotAttempted(f"it needs {', '.join(missing)}, not found in your submission")
-    tally = Tally({"accuracy": ["test accuracy"]})
+    tally = Tally({"accuracy": ["test accuracy"]}, hidden=not ctx.public)
     trainer = getattr(training, task.trainer)
     try:
         accuracy = trainer(remote_executor(ctx), seed=ctx.training_seed)
@@ -46,9 +46,10 @@ def grade_training(ctx: TaskContext, task: TrainTask) -> list[CheckResult]:
         if problem is None:
             tally.note("accuracy", f"test accuracy {accuracy:.1%}")
     except Failure as failure:
-        problem = f"training stopped: a layer {describe(failure)}"
+        problem = f"training stopped: a layer {tally.describe(failure)}"
     except (ValueError, TypeError, IndexError, KeyError) as error:
-        problem = f"training stopped: your layers returned something unusable ({type(error).__name__}: {error})"
+        problem = f"training stopped: your layers returned something unusable ({type(error).__name__}: " \
+                  f"{tally.scrub(str(error))})"
     tally.record("accuracy", "test accuracy", problem)
     broken = [name for name in task.uses if name in ctx.failing]
     if broken:  # a fact, not a guess: the model is built from layers already shown to be wrong
