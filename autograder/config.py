@@ -24,6 +24,11 @@ def _positive(value: Any) -> str | None:
     return None if ok else "must be a positive number"
 
 
+def _non_negative(value: Any) -> str | None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
+    return None if ok else "must be a non-negative number"
+
+
 def _count(value: Any) -> str | None:
     return None if type(value) is int and value >= 0 else "must be a non-negative integer"
 
@@ -52,7 +57,11 @@ class GradingSettings:
     random_cases: int = _setting(3, "random size cases per task, besides the one with N = 1", _count)
     call_timeout: float = _setting(5.0, "seconds one call into student code may take", _positive)
     statement_timeout: float = _setting(5.0, "seconds one top-level statement of a submission may take", _positive)
-    load_timeout: float = _setting(30.0, "seconds all top-level statements together may take", _positive)
+    load_timeout: float = _setting(30.0, "seconds all top-level statements together may take; what they do not "
+                                   "reach is never run, not even on a replay", _positive)
+    time_budget: float = _setting(0.0, "seconds of wall-clock time one submission may take in all (loading, "
+                                  "every call, every restart); what is not reached by then scores 0 with the "
+                                  "reason; 0 = load_timeout + call_timeout per task + 30 s", _non_negative)
     public_seed: int = _setting(7, "seed of the public cases students check locally (differs from `seed`)", _integer)
     # Never printed (repr=False) and never recorded: the grader fingerprint holds only a short hash of it.
     secret: str = field(default="", repr=False, metadata={

@@ -76,7 +76,7 @@ def grade_submission(path: Path | str, assignment_name: str, config: GraderConfi
         result.checks = _zero(assignment, points, Outcome.ERROR, f"Not graded: {error}")
         return result
     program = plan_program(submission.cells, assignment.function_names())
-    with StudentRunner(program, config.grading, config.limits.to_limits()) as runner:
+    with StudentRunner(program, config.grading, config.limits.to_limits(), time_budget(config, assignment)) as runner:
         result.isolation = runner.isolation
         try:
             defined = runner.defined(assignment.function_names())
@@ -85,6 +85,11 @@ def grade_submission(path: Path | str, assignment_name: str, config: GraderConfi
             result.notes = list(runner.notes)
             return result
         for task in assignment.tasks:
+            if runner.spent():
+                result.checks.extend(CheckResult(task.name, check, 0.0, float(points[task.name][check]),
+                                                 Outcome.FAILED, f"Not run: {runner.spent_reason()}")
+                                     for check in assignment.check_names(task))
+                continue
             failing = frozenset(t for t, outcome in result.task_outcomes().items() if outcome is not Outcome.PASSED)
             ctx = TaskContext(assignment, runner, reference, config, points[task.name], defined,
                               public=public is not None, failing=failing, lost=program.lost)
@@ -97,6 +102,14 @@ def grade_submission(path: Path | str, assignment_name: str, config: GraderConfi
         result.notes = list(runner.notes)
         result.timeouts = runner.timeouts
     return result
+
+
+def time_budget(config: GraderConfig, assignment: Assignment) -> float:
+    """Seconds one submission may take in all: [grading] time_budget, or by default the loading budget, one
+    call_timeout per task (a hang costs its timeout once) and 30 s, several times what a correct submission
+    takes (under 2 s here)."""
+    grading = config.grading
+    return grading.time_budget or grading.load_timeout + grading.call_timeout * len(assignment.tasks) + 30.0
 
 
 def _zero(assignment: Assignment, points: dict, outcome: Outcome, text: str) -> list[CheckResult]:

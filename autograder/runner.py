@@ -5,6 +5,7 @@ definitions (minus the statement that killed it), so one bad function costs only
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,7 @@ MAX_RESTARTS = 16
 # clock or the memory) depends on how fast the machine is at the time.
 FILLING_MEMORY = "while filling its memory"
 FILLING_SHARE = 0.25
+OUT_OF_LOADING_TIME = "out of loading time"
 
 
 @dataclass
@@ -53,13 +55,26 @@ class StudentCrash(Exception):
     """The worker was lost during a call (died, hung past the grace period, broke the protocol)."""
 
 
-class StudentRunner:
-    """One submission's code in a worker. Use as a context manager."""
+class BudgetSpent(StudentCrash):
+    """The submission's wall-clock budget is used up: nothing more of it is run, and what was not reached scores 0."""
 
-    def __init__(self, program: Program, settings: GradingSettings, limits: Limits) -> None:
+
+class StudentRunner:
+    """One submission's code in a worker. Use as a context manager.
+
+    `budget` bounds the wall-clock time of the whole submission (loading, calls, restarts and their replays):
+    once it is spent, every request raises BudgetSpent, so a submission slow in every call, or one that makes
+    the worker replay its loading again and again, costs its budget and no more.
+    """
+
+    def __init__(self, program: Program, settings: GradingSettings, limits: Limits,
+                 budget: float | None = None) -> None:
         self.program = program
         self.settings = settings
         self.limits = limits
+        self.budget = budget
+        self.deadline = time.monotonic() + budget if budget else math.inf
+        self.unreached: set[Statement] = set()  # not run by the first load (out of time or restarts): never run
         self.worker: Worker | None = None
         self.fatal: set[Statement] = set()  # statements that killed or hung the worker: never run again
         self.notes: list[str] = list(program.problems)
@@ -79,6 +94,13 @@ class StudentRunner:
         if self.worker is not None:
             self.worker.close()
             self.worker = None
+
+    def spent(self) -> bool:
+        """Is the submission's time budget used up?"""
+        return time.monotonic() >= self.deadline
+
+    def spent_reason(self) -> str:
+        return f"the submission used up its {self.budget:g} s time budget"
 
     def defined(self, names: list[str]) -> set[str]:
         reply, _ = self._request({"op": "callables", "names": names}, self.settings.call_timeout)
@@ -144,6 +166,8 @@ class StudentRunner:
                         outcomes.append(outcome(item, answer))
                     except wire.WireError as exc:
                         raise self._malformed(str(exc)) from None
+                elif item.get("timeout") and self.spent():
+                    return outcomes + [BudgetSpent(self.spent_reason())] * (len(items) - len(outcomes))
                 elif item.get("timeout"):
                     self.timeouts += 1
                     timeout = self._timed_out(each, self.worker)
@@ -192,8 +216,15 @@ class StudentRunner:
 
     def _send(self, message: dict, timeout: float, frame: wire.Frame | None,
               each: float | None = None) -> tuple[dict, wire.Frame]:
+        if self.spent():
+            raise BudgetSpent(self.spent_reason())
         if self.worker is None:
             self._start(first=False)
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise BudgetSpent(self.spent_reason())
+        timeout = min(timeout, left)  # a call cut short by the budget is a spent budget, not a timeout
+        each = None if each is None else min(each, left)
         if self.pending_drops:
             message = dict(message, drop=self.pending_drops)
             self.pending_drops = []
@@ -204,12 +235,16 @@ class StudentRunner:
         except WorkerLost as lost:
             worker, self.worker = self.worker, None
             worker.close()
+            if str(lost) == "timed out" and self.spent():
+                raise BudgetSpent(self.spent_reason()) from None
             if str(lost) == "timed out":
                 self.timeouts += 1
                 raise self._timed_out(timeout, worker) from None
             raise StudentCrash(str(lost)) from None
         if reply.get("ok"):
             return reply, answer
+        if reply.get("timeout") and self.spent():
+            raise BudgetSpent(self.spent_reason())
         if reply.get("timeout"):
             self.timeouts += 1
             raise self._timed_out(timeout, self.worker)
@@ -253,12 +288,28 @@ class StudentRunner:
                 break
             except _LostWhileLoading as lost:
                 # Never run that statement again; start afresh so the definitions before it are replayed.
+                self.worker.close()
+                self.worker = None
+                if lost.statement is None and lost.reason == OUT_OF_LOADING_TIME:
+                    continue  # what the budget did not reach is never run: replay what it did
                 if lost.statement is not None:
                     self.fatal.add(lost.statement)
                     notes[lost.statement] = f"skipped: {lost.reason} while loading"
-                self.worker.close()
+                self.restarts += 1  # each replay costs a worker and the time of the statements before
+                if self.restarts >= MAX_RESTARTS:
+                    self._give_up_loading(lost.statement, notes)
         if first:
             self.notes.extend(f"{s.place}: {note}" for s, note in notes.items())
+
+    def _give_up_loading(self, culprit: Statement | None, notes: dict[Statement, str]) -> None:
+        """The worker was lost MAX_RESTARTS times while loading: the statements after the last one that killed it
+        are not run (the next start replays only those before it), and no later call gets a fresh worker."""
+        statements = self.program.statements
+        after = statements.index(culprit) + 1 if culprit is not None else 0
+        for statement in statements[after:]:
+            if statement not in self.fatal and statement not in self.unreached:
+                self.unreached.add(statement)
+                notes[statement] = f"not run: the worker was lost {MAX_RESTARTS} times while loading"
 
     def _load(self, notes: dict[Statement, str]) -> None:
         """Run the planned definitions in order; a statement that errs or times out is noted and passed over.
@@ -266,14 +317,25 @@ class StudentRunner:
         Statements go to the worker in one request; the worker announces each one it starts, so a statement
         that hangs or kills the worker is named and skipped on the replay. Only if the announcements cannot be
         trusted does the replay go one statement per request, to find it.
+
+        What a load does not reach within load_timeout is never run again (a replay after a fatal statement, or
+        a later restart, runs only what was reached), so replays cost at most what the first load ran, never a
+        fresh load_timeout of new statements each (12 x sleep(4) took 183 s). Any load ends with the budget.
         """
-        deadline = time.monotonic() + self.settings.load_timeout
-        pending = [s for s in self.program.statements if s not in self.fatal]
+        deadline = min(time.monotonic() + self.settings.load_timeout, self.deadline)
+        pending = [s for s in self.program.statements if s not in self.fatal and s not in self.unreached]
+
+        def out_of_time(rest: list[Statement]) -> None:
+            why = self.spent_reason() if self.spent() else \
+                f"the {self.settings.load_timeout:g} s loading budget was used up"
+            for statement in rest:
+                notes.setdefault(statement, f"not run: {why}")
+                self.unreached.add(statement)
+
         while pending:
             left = deadline - time.monotonic()
             if left <= 0:
-                for statement in pending:
-                    notes[statement] = f"not run: the {self.settings.load_timeout:g} s loading budget was used up"
+                out_of_time(pending)
                 return
             batch = pending if not self.load_singly else pending[:1]
             message = {"op": "load", "each": self.settings.statement_timeout,
@@ -283,6 +345,10 @@ class StudentRunner:
                                                each=self.settings.statement_timeout)
             except WorkerLost as lost:
                 started = self.worker.started
+                if str(lost) == "timed out" and time.monotonic() >= deadline and started is not None and \
+                        0 <= started < len(batch):  # the load's time ran out, not the statement's own
+                    out_of_time(pending[started:])
+                    raise _LostWhileLoading(None, OUT_OF_LOADING_TIME) from None
                 if started is not None and 0 <= started < len(batch):
                     raise _LostWhileLoading(batch[started], str(lost)) from None
                 if len(batch) > 1:

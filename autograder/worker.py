@@ -7,6 +7,7 @@ reference or the checks: it runs what it is sent and reports what came back.
 """
 from __future__ import annotations
 
+import ast
 import builtins
 import io
 import os
@@ -100,9 +101,11 @@ class Session:
         self.next_handle = 1
 
     def exec_statement(self, request: dict, inbox: wire.Frame, outbox: wire.Frame) -> dict:
-        source = "\n" * (request["line"] - 1) + request["source"]
-        code = compile(source, request["filename"], "exec")
-        exec(code, self.namespace)
+        # Line numbers are moved in the tree, not by padding the source with newlines: padding made loading
+        # quadratic in the length of a file (the 184 000th statement compiled 184 000 empty lines first).
+        tree = ast.parse(request["source"], request["filename"], "exec")
+        ast.increment_lineno(tree, request["line"] - 1)
+        exec(compile(tree, request["filename"], "exec"), self.namespace)
         return {"ok": True}
 
     def load(self, request: dict, inbox: wire.Frame, outbox: wire.Frame, notify: Any = None) -> dict:
