@@ -21,7 +21,7 @@ from autograder.misconceptions import catalogue_for
 from autograder.numeric import rel_error
 from autograder.numpy_removals import with_removal
 from autograder.results import CheckResult, Outcome
-from autograder.runner import StudentCrash, StudentError, StudentRunner, StudentTimeout
+from autograder.runner import BudgetSpent, StudentCrash, StudentError, StudentRunner, StudentTimeout
 from autograder.tasks import Assignment
 
 Failure = (StudentError, StudentTimeout, StudentCrash)
@@ -246,6 +246,8 @@ def describe(failure: Exception) -> str:
         return with_removal(f"raised {failure.summary()}", failure.type, failure.message)
     if isinstance(failure, StudentTimeout):
         return f"timed out: {failure}"
+    if isinstance(failure, BudgetSpent):
+        return f"was not run: {failure}"
     return f"crashed: {failure}"
 
 
