@@ -1,7 +1,7 @@
 """Float comparisons and numeric gradients, always in float64."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -48,17 +48,26 @@ def perturbations(entries: dict[int, np.ndarray], step: float) -> list[list]:
     return plan
 
 
-def sweep_outputs(function: Callable[..., Any], args: list[Any], pick: int | None,
-                  perturb: list[list]) -> np.ndarray:
-    """`function`'s output (item `pick` of its result) at each nudge of `perturb`, each call on fresh copies
-    of the inputs, stacked as float64. Runs where the student's code runs: in a worker, or in the notebook."""
-    outputs = []
+def nudged_inputs(args: list[Any], perturb: list[list]) -> Iterator[list[Any]]:
+    """Fresh copies of the inputs, one per nudge of `perturb`, with that one entry moved."""
     for arg_index, flat_index, delta in perturb:
         nudged = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
         nudged[arg_index].reshape(-1)[flat_index] += delta
-        result = function(*nudged)
-        outputs.append(np.asarray(result if pick is None else result[pick], dtype=np.float64))
-    return np.stack(outputs) if outputs else np.zeros((0,))
+        yield nudged
+
+
+def stack_outputs(outputs: list[Any]) -> np.ndarray:
+    """The outputs at every nudge, as one float64 array (ValueError or TypeError if they are not alike)."""
+    return np.stack([np.asarray(o, dtype=np.float64) for o in outputs]) if outputs else np.zeros((0,))
+
+
+def sweep_outputs(function: Callable[..., Any], args: list[Any], pick: int | None,
+                  perturb: list[list]) -> np.ndarray:
+    """`function`'s output (item `pick` of its result) at each nudge of `perturb`, stacked as float64: in the
+    student's own kernel. The grader sends every nudged copy to the worker as a call instead (see
+    StudentRunner.sweep_many), so no helper of the worker decides what a numeric gradient is made of."""
+    return stack_outputs([function(*nudged) if pick is None else function(*nudged)[pick]
+                          for nudged in nudged_inputs(args, perturb)])
 
 
 def numeric_gradients(outputs: np.ndarray, upstream: np.ndarray, entries: dict[int, np.ndarray],

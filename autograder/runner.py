@@ -15,6 +15,7 @@ import numpy as np
 from autograder import wire
 from autograder.config import GradingSettings
 from autograder.isolation import Limits
+from autograder.numeric import nudged_inputs, stack_outputs
 from autograder.numpy_removals import with_removal
 from autograder.program import Program, Statement
 from autograder.sandbox import Worker, WorkerLost
@@ -132,27 +133,64 @@ class StudentRunner:
     def sweep_many(self, fn: str, jobs: list[tuple[list[Any], int | None, list[list]]]
                    ) -> list[np.ndarray | Exception]:
         """For each (args, pick, perturb): `fn`'s output (item `pick` of its result) at every nudge of `perturb`
-        (see numeric.perturbations), stacked; in one round trip. Each outcome is the outputs or the failure."""
+        (see numeric.perturbations), stacked; in one round trip. Each outcome is the outputs or the failure.
+
+        The grader nudges the inputs and sends each nudged copy as a call of the same form as any other (the
+        cache kept in the worker as a handle): the worker only calls the function, and a submission that patches
+        the worker can forge no more than its function could return, nor tell these calls from the others but
+        by their inputs. A sweep has call_timeout per call and call_timeout per 100 calls in all."""
         frame = wire.Frame()
-        items = [{"args": [frame.encode(a) for a in args], "pick": pick, "perturb": perturb}
-                 for args, pick, perturb in jobs]
-        counts = iter([len(perturb) for _, _, perturb in jobs])
+        items, owner, picks = [], [], [pick for _, pick, _ in jobs]
+        for index, (args, pick, perturb) in enumerate(jobs):
+            for nudged in nudged_inputs(args, perturb):
+                items.append({"fn": fn, "args": [frame.encode(a) for a in nudged],
+                              "keep": [] if pick is None else [pick + 1], "echo": False})  # the cache
+                owner.append(index)
+        if not items:
+            return [np.zeros((0,)) for _ in jobs]
 
-        def outcome(item: dict, answer: wire.Frame) -> np.ndarray:
-            outputs = answer.decode(item.get("outputs"))
-            if not isinstance(outputs, np.ndarray) or outputs.shape[:1] != (next(counts),):
-                raise self._malformed("outputs of the wrong shape")
-            return outputs
+        def outcome(item: dict, answer: wire.Frame) -> Any:
+            if "result" not in item:
+                raise self._malformed("a reply without its result")
+            return answer.decode(item["result"])
 
-        longest = max((len(perturb) for _, _, perturb in jobs), default=0)
-        return self._many("sweeps", fn, items, frame, outcome, self.settings.call_timeout * max(1.0, longest / 100))
+        longest = max(len(perturb) for _, _, perturb in jobs)
+        total = self.settings.call_timeout * max(1.0, longest / 100) * len(jobs)
+        outputs: list[list[Any]] = [[] for _ in jobs]
+        failures: dict[int, Exception] = {}
+        for index, result in zip(owner, self._many("calls", fn, items, frame, outcome, self.settings.call_timeout,
+                                                   total=total)):
+            pick = picks[index]
+            if isinstance(result, (tuple, list)):
+                self.drop([part for part in result if isinstance(part, wire.Handle)])
+            if isinstance(result, Exception):
+                failures.setdefault(index, result)
+            elif pick is None:
+                outputs[index].append(result)
+            elif isinstance(result, (tuple, list)) and len(result) > pick:
+                outputs[index].append(result[pick])
+            else:
+                failures.setdefault(index, StudentError("TypeError", f"it returned {type(result).__name__}, not a "
+                                                                     f"tuple, at nearby inputs", fn=fn))
+        stacked: list[np.ndarray | Exception] = []
+        for index in range(len(jobs)):
+            if index in failures:
+                stacked.append(failures[index])
+                continue
+            try:
+                stacked.append(stack_outputs(outputs[index]))
+            except (TypeError, ValueError):
+                stacked.append(StudentError("TypeError", "its outputs at nearby inputs are not numeric arrays of "
+                                                         "one shape", fn=fn))
+        return stacked
 
-    def _many(self, op: str, fn: str, items: list[dict], frame: wire.Frame, outcome: Any, each: float) -> list:
-        """One request of independent items, each timed on its own; a failure per item, or for all if the
-        worker is lost or breaks the protocol."""
+    def _many(self, op: str, fn: str, items: list[dict], frame: wire.Frame, outcome: Any, each: float,
+              total: float | None = None) -> list:
+        """One request of independent items, each timed on its own (and all within `total`, by default `each`
+        per item); a failure per item, or for all if the worker is lost or breaks the protocol."""
         message = {"op": op, "fn": fn, op: items, "each": each}
         try:
-            reply, answer = self._request(message, each * max(1, len(items)), frame, each=each)
+            reply, answer = self._request(message, total or each * max(1, len(items)), frame, each=each)
             replies = reply.get("replies")
             # The worker stops at the first item that times out: the items after it were never called.
             if not isinstance(replies, list) or not replies or len(replies) > len(items) or (

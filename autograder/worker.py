@@ -23,7 +23,6 @@ import numpy.random  # noqa: F401
 
 from autograder import wire
 from autograder.isolation import Limits, confine
-from autograder.numeric import sweep_outputs
 
 MAX_MESSAGE_CHARS = 2000
 
@@ -138,11 +137,6 @@ class Session:
         return self._each(request, "calls", lambda item: self.call(item, inbox, outbox), notify,
                           stop_on_timeout=True)
 
-    def sweeps(self, request: dict, inbox: wire.Frame, outbox: wire.Frame, notify: Any = None) -> dict:
-        """Several `sweep`s of one function in one request, each timed on its own, up to the first timeout."""
-        return self._each(request, "sweeps", lambda item: self.sweep(dict(item, fn=request["fn"]), inbox, outbox),
-                          notify, stop_on_timeout=True)
-
     def give_up(self, reasons: dict) -> None:
         """Replace each function the grader gave up on by one that raises at once, with the reason."""
         for name, reason in reasons.items():
@@ -168,12 +162,6 @@ class Session:
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)
         return {"ok": True, "replies": replies}
-
-    def sweep(self, request: dict, inbox: wire.Frame, outbox: wire.Frame) -> dict:
-        """Call one function at many perturbed copies of its inputs; return the picked output of each call."""
-        args = [inbox.decode(a) for a in request["args"]]
-        outputs = sweep_outputs(self.namespace[request["fn"]], args, request["pick"], request["perturb"])
-        return {"ok": True, "outputs": outbox.encode(outputs)}
 
     def chain(self, request: dict, inbox: wire.Frame, outbox: wire.Frame) -> dict:
         """Run dependent calls in one request: an argument may be an earlier call's result (a Ref), passed on as
@@ -246,7 +234,6 @@ def serve(channel: Channel, session: Session) -> None:
     handlers = {
         "load": lambda request, inbox, outbox: session.load(request, inbox, outbox, send),
         "calls": lambda request, inbox, outbox: session.calls(request, inbox, outbox, send),
-        "sweeps": lambda request, inbox, outbox: session.sweeps(request, inbox, outbox, send),
         "callables": session.callables,
         "chain": session.chain,
     }

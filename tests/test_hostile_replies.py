@@ -217,3 +217,38 @@ def test_a_reply_with_a_huge_json_part_is_refused() -> None:
     payload = json.dumps({"ok": True, "result": {"L": [0] * 400_000}}).encode()
     with pytest.raises(wire.WireError, match="JSON part"):
         wire.loads(struct.pack(">I", len(payload)) + payload)
+
+
+# ------------------------------------------------------------------------ 6. the worker's own helpers, patched
+
+
+def test_patching_the_worker_does_not_forge_a_numeric_gradient(tmp_path: Path, hostile_config: GraderConfig
+                                                               ) -> None:
+    """A backward that returns zeros, and a top-level statement that reaches the worker's module (through the
+    globals of sys.stdout's class) and patches its numeric-gradient helpers to report a flat forward. Before,
+    the worker computed the sweep with `sweep_outputs` (and Session.sweep): patched, they gave a zero numeric
+    gradient and the zero backward passed its gradient check. Now the grader nudges the inputs and the worker
+    only calls the function: there is nothing of the kind left to patch."""
+    result, _ = grade_appended(tmp_path, hostile_config, """
+import sys as _sys
+
+def _patch():
+    worker = type(_sys.stdout).write.__globals__
+    flat = lambda function, args, pick, perturb: np.zeros((len(perturb), args[0].shape[0], args[1].shape[1]))
+    worker["sweep_outputs"] = flat
+    session = worker["Session"]
+    if hasattr(session, "sweep"):
+        session.sweep = lambda self, request, inbox, outbox: {"ok": True, "outputs": outbox.encode(
+            flat(None, [inbox.decode(a) for a in request["args"]], None, request["perturb"]))}
+    return True
+
+_patched = _patch()
+
+def linear_backward(dout, cache):
+    x, W = cache[0], cache[1]
+    return np.zeros_like(x), np.zeros_like(W), np.zeros(W.shape[1])
+""")
+    checks = {c.check: c for c in result.checks if c.task == "linear_backward"}
+    assert checks["gradcheck"].outcome is Outcome.FAILED, checks["gradcheck"].feedback
+    assert checks["gradcheck"].score == 0
+    assert not any("_patch" in note or "line" in note and "Error" in note for note in result.notes), result.notes
