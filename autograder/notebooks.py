@@ -9,8 +9,12 @@ from nbformat.notebooknode import NotebookNode
 
 
 def split_cells(source: str) -> list[str]:
-    """The module header (imports) as one chunk, then each top-level function or class as its own chunk."""
-    tree = ast.parse(source)
+    """The module header (imports) as one chunk, then each top-level function or class as its own chunk; source
+    that does not parse (a mutant with a Python 2 print) is one chunk, as a student's broken cell would be."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return [source]
     lines = source.splitlines()
     starts = [min([n.lineno] + [d.lineno for d in getattr(n, "decorator_list", [])]) for n in tree.body
               if isinstance(n, (ast.FunctionDef, ast.ClassDef))]
