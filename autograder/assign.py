@@ -25,7 +25,7 @@ from autograder.config import GraderConfig
 from autograder.grading import load_reference, points_for
 from autograder.local import record_public_checks
 from autograder.skeleton import BEGIN, END, strip_solutions
-from autograder.tasks import ASSIGNMENTS
+from autograder.registry import ASSIGNMENTS
 
 TASK_MARKER = re.compile(r"^<!--\s*task:\s*(\w+)\s*-->\s*$")
 FENCE_OPEN = re.compile(r"^```python\s*$")

@@ -44,7 +44,7 @@ from autograder.report_files import make_record, text_sha256, write_record, writ
 from autograder.results import CheckResult, Outcome, SubmissionResult
 from autograder.sandbox import forget_inherited_zygote, require_isolation, scratch_base
 from autograder.submission import modified_time, source_digest, submission_id
-from autograder.tasks import ASSIGNMENTS
+from autograder.registry import ASSIGNMENTS
 
 PACKAGE = Path(__file__).resolve().parent
 

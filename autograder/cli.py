@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from autograder.config import ConfigError, GraderConfig, describe_schema, load_config
-from autograder.tasks import ASSIGNMENTS
+from autograder.registry import ASSIGNMENTS
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "grader.toml"
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from autograder.config import GraderConfig
 from autograder.grading import grade_submission
+from autograder.registry import ASSIGNMENTS
 from autograder.results import SubmissionResult
 
 
@@ -63,7 +64,8 @@ def lost_tasks(result: SubmissionResult) -> set[str]:
 
 def measure(config: GraderConfig, corpus: Path, references: Path) -> list[Verdict]:
     with tempfile.TemporaryDirectory() as tmp:
-        return [grade_variant(path, config, Path(tmp), references) for path in sorted(corpus.glob("*/*.py"))]
+        return [grade_variant(path, config, Path(tmp), references)
+                for name in sorted(ASSIGNMENTS) for path in sorted((corpus / name).glob("*.py"))]
 
 
 def figures(verdicts: list[Verdict]) -> dict[str, tuple[int, int]]:

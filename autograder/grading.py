@@ -15,7 +15,8 @@ from autograder.program import plan_program
 from autograder.results import CheckResult, Outcome, SubmissionResult
 from autograder.runner import StudentCrash, StudentRunner
 from autograder.submission import SubmissionError, load_submission, submission_id
-from autograder.tasks import ASSIGNMENTS, Assignment
+from autograder.registry import ASSIGNMENTS
+from autograder.tasks import Assignment
 
 
 @lru_cache(maxsize=None)

@@ -26,7 +26,8 @@ from autograder.feedback_text import render_text
 from autograder.numeric import sweep_outputs
 from autograder.results import Outcome, SubmissionResult
 from autograder.runner import StudentError
-from autograder.tasks import ASSIGNMENTS, Assignment, ForwardTask
+from autograder.registry import ASSIGNMENTS
+from autograder.tasks import Assignment, ForwardTask, TrainTask
 
 CACHE_PREFIX = "cache:"
 
@@ -198,6 +199,14 @@ class Checker:
         result = SubmissionResult(id="your notebook", assignment=self.assignment.name, isolation="local")
         result.checks = grade_task(ctx, spec)
         return CheckReport(result)
+
+    def trainer(self, task: str) -> Callable[..., float]:
+        """The harness that trains the model of a trained-model task (it lives in the assignment's folder):
+        `train = check.trainer("two_layer_net")`, then `train({"linear_forward": linear_forward, ...})`."""
+        spec = self.assignment.task(task)
+        if not isinstance(spec, TrainTask):
+            raise ValueError(f"{task} is not a trained-model task")
+        return spec.trainer
 
     def ready(self, *tasks: str) -> bool:
         """True when every task passes its public checks; otherwise says which to finish first."""

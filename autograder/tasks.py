@@ -1,12 +1,14 @@
-"""What each assignment asks for, as data: task ids, input shapes and how inputs are drawn.
+"""The kinds of task an assignment is made of, as data: task ids, input shapes and how inputs are drawn.
 
-A task id is the name of the student's function. Shapes are written with size letters (N batch, D input,
-M output, C classes, H hidden, T time) that `cases.draw_sizes` fills with pairwise different values, so a
+An assignment declares its tasks with these kinds in its own folder (assignments/<name>/spec.py); the
+package knows no assignment. A task id is the name of the student's function. Shapes are written with size
+letters (e.g. N batch, D input, M output) that `cases.draw_cases` fills with pairwise different values, so a
 missing transpose can never hide behind a square matrix.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ class TrainTask:
 
     name: str
     uses: tuple[str, ...]
-    trainer: str  # a function of autograder.training: trainer(layers, seed) -> accuracy
+    trainer: Callable[..., float]  # trainer(layers, seed=...) -> test accuracy (see autograder.training)
     threshold: float
 
 
@@ -86,9 +88,13 @@ Task = ForwardTask | BackwardTask | LossTask | CountTask | QuestionTask | TrainT
 
 @dataclass(frozen=True)
 class Assignment:
+    """An assignment: its size letters, its tasks in the order they are graded, and its catalogue of
+    misconceptions (task id -> entries, see autograder.misconceptions)."""
+
     name: str
     letters: tuple[str, ...]
     tasks: tuple[Task, ...]
+    catalogue: Mapping[str, Sequence[Any]] = field(default_factory=dict, hash=False, compare=False)
 
     def function_names(self) -> list[str]:
         """Every student function the tasks call."""
@@ -115,48 +121,3 @@ CHECKS = {
     QuestionTask: ("values",),
     TrainTask: ("accuracy",),
 }
-
-BACKPROP = Assignment(
-    name="backprop",
-    letters=("N", "D", "M", "C"),
-    tasks=(
-        ForwardTask("linear_forward", (Arg("x", ("N", "D")), Arg("W", ("D", "M"), "weight"), Arg("b", ("M",))),
-                    ("N", "M")),
-        BackwardTask("linear_backward", "linear_forward", "dout"),
-        ForwardTask("relu_forward", (Arg("x", ("N", "D"), "away_from_zero"),), ("N", "D")),
-        BackwardTask("relu_backward", "relu_forward", "dout", single=True),
-        LossTask("softmax_loss", (Arg("scores", ("N", "C"), "scores"), Arg("y", ("N",), "labels:C"))),
-        CountTask("count_params"),
-        QuestionTask("zero_init_loss", (Scalar("num_classes", 2, 1000, integer=True),)),
-        QuestionTask("preactivation_scale", (Scalar("weight_scale", 0.01, 2.0), Scalar("d_in", 1, 5000, True))),
-        QuestionTask("glorot_scale", (Scalar("d_in", 1, 5000, integer=True), Scalar("d_out", 1, 5000, True))),
-        QuestionTask("sgd_iterations", (Scalar("num_examples", 1, 100000, integer=True),
-                                        Scalar("batch_size", 1, 512, integer=True),
-                                        Scalar("epochs", 1, 100, integer=True))),
-        QuestionTask("relu_chain_grads", (Arg("W", ("M", "D")), Arg("Z", ("C", "M")), Arg("x", ("D",)))),
-        QuestionTask("sigmoid_neuron_grads", (Arg("w", (3,)), Arg("x", (2,)))),
-        TrainTask("two_layer_net", ("linear_forward", "linear_backward", "relu_forward", "relu_backward",
-                                    "softmax_loss"), "train_two_layer_net", 0.9),
-    ),
-)
-
-RNN = Assignment(
-    name="rnn",
-    letters=("N", "T", "D", "H"),
-    tasks=(
-        ForwardTask("rnn_step_forward",
-                    (Arg("x", ("N", "D")), Arg("h_prev", ("N", "H")), Arg("Wx", ("D", "H"), "weight"),
-                     Arg("Wh", ("H", "H"), "weight"), Arg("b", ("H",), "small")),
-                    ("N", "H")),
-        BackwardTask("rnn_step_backward", "rnn_step_forward", "dh_next"),
-        ForwardTask("rnn_forward",
-                    (Arg("x", ("N", "T", "D")), Arg("h0", ("N", "H")), Arg("Wx", ("D", "H"), "weight"),
-                     Arg("Wh", ("H", "H"), "weight"), Arg("b", ("H",), "small")),
-                    ("N", "T", "H")),
-        BackwardTask("rnn_backward", "rnn_forward", "dh"),
-        QuestionTask("gradient_growth", (Scalar("eigenvalue", 0.5, 1.5), Scalar("steps", 0, 50, integer=True))),
-        TrainTask("sentiment_rnn", ("rnn_forward", "rnn_backward"), "train_sentiment_rnn", 0.9),
-    ),
-)
-
-ASSIGNMENTS = {a.name: a for a in (BACKPROP, RNN)}

@@ -9,7 +9,8 @@ import pytest
 from autograder.config import GraderConfig, load_config
 from autograder.corpus import labels
 from autograder.notebooks import notebook_from_source, write_notebook
-from autograder.tasks import ASSIGNMENTS, TrainTask
+from autograder.registry import ASSIGNMENTS
+from autograder.tasks import TrainTask
 
 ROOT = Path(__file__).resolve().parent.parent
 MUTANTS = ROOT / "tests" / "mutants"

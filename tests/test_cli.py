@@ -15,7 +15,7 @@ import pytest
 
 from autograder.config import load_config
 from autograder.results import result_from_dict
-from autograder.tasks import ASSIGNMENTS
+from autograder.registry import ASSIGNMENTS
 from tests.conftest import ROOT, reference_source, write_submission
 
 EXAMPLES = ROOT / "assignments" / "backprop" / "examples"

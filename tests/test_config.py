@@ -5,7 +5,7 @@ import pytest
 
 from autograder.config import ConfigError, describe_schema, load_config
 from autograder.grading import points_for
-from autograder.tasks import ASSIGNMENTS
+from autograder.registry import ASSIGNMENTS
 from tests.conftest import ROOT
 
 

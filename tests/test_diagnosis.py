@@ -7,6 +7,7 @@ import numpy as np
 
 from autograder.diagnosis import Evidence, Misconception, diagnose, error_map, predicts
 from autograder.misconceptions import catalogue_for
+from autograder.registry import ASSIGNMENTS
 from autograder.report_files import gradescope_json
 from autograder.grading import grade_submission
 from tests.conftest import reference_source, write_submission
@@ -24,7 +25,7 @@ def linear_case(n: int, grads) -> Evidence:
 def test_a_factor_of_n_is_not_named_from_batches_of_one():
     """Averaging and summing agree when N = 1: that evidence alone must not name the averaging mistake."""
     averaged = lambda x, W, dout, e: {**e, "db": dout.mean(axis=0)}  # noqa: E731
-    catalogue = catalogue_for("linear_backward")
+    catalogue = catalogue_for(ASSIGNMENTS["backprop"].catalogue, "linear_backward")
     only_ones = [linear_case(1, averaged), linear_case(1, averaged)]
     assert diagnose(catalogue, only_ones, {"db"}) is None or not diagnose(catalogue, only_ones, {"db"}).confident
     named = diagnose(catalogue, only_ones + [linear_case(5, averaged)], {"db"})
@@ -34,7 +35,7 @@ def test_a_factor_of_n_is_not_named_from_batches_of_one():
 def test_a_partial_explanation_says_what_else_is_wrong():
     """db averaged and dW doubled: the averaging is named, and dW is reported as wrong besides."""
     two_bugs = lambda x, W, dout, e: {**e, "db": dout.mean(axis=0), "dW": 2 * e["dW"]}  # noqa: E731
-    named = diagnose(catalogue_for("linear_backward"), [linear_case(4, two_bugs), linear_case(6, two_bugs)],
+    named = diagnose(catalogue_for(ASSIGNMENTS["backprop"].catalogue, "linear_backward"), [linear_case(4, two_bugs), linear_case(6, two_bugs)],
                      {"db", "dW"})
     assert named.id == "db-averaged-not-summed"
     assert "besides that, dW is the right answer times 2" in named.title

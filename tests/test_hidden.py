@@ -17,7 +17,8 @@ from autograder.grading import grade_submission, load_reference
 from autograder.local import load_public_checks
 from autograder.report.render import write_reports
 from autograder.results import Outcome
-from autograder.tasks import ASSIGNMENTS, CountTask, QuestionTask, Scalar
+from autograder.registry import ASSIGNMENTS
+from autograder.tasks import CountTask, QuestionTask, Scalar
 from tests.conftest import ROOT, reference_source
 
 # Every function of the reference, made wrong by a factor or an offset: every task fails on every case.

@@ -25,7 +25,7 @@ from autograder.isolation import worker_uid
 from autograder.notebooks import notebook_from_source, write_notebook
 from autograder.results import Outcome, SubmissionResult
 from autograder.skeleton import strip_solutions
-from autograder.tasks import ASSIGNMENTS
+from autograder.registry import ASSIGNMENTS
 from tests.conftest import affected
 
 ROOT = Path(__file__).resolve().parent.parent

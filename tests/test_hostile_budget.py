@@ -14,7 +14,7 @@ from pathlib import Path
 from autograder.config import GraderConfig
 from autograder.grading import grade_submission, time_budget
 from autograder.runner import MAX_RESTARTS
-from autograder.tasks import ASSIGNMENTS
+from autograder.registry import ASSIGNMENTS
 from tests.test_hostile import (  # noqa: F401  fixtures, used by name
     REFERENCE,
     assert_full_marks_except,

@@ -29,7 +29,7 @@ from autograder.grading import time_budget
 from autograder.isolation import Limits, worker_uid
 from autograder.skeleton import strip_solutions
 from autograder.submission import MAX_SOURCE_BYTES
-from autograder.tasks import ASSIGNMENTS
+from autograder.registry import ASSIGNMENTS
 from autograder.wire import MAX_FRAME_BYTES
 from tests.conftest import MUTANTS, affected, reference_source, write_submission
 from tests.test_hidden import LEAKED_TASKS, LEAKING

@@ -12,14 +12,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder import training
 from autograder.config import GraderConfig
 from autograder.grading import grade_submission
+from autograder.registry import ASSIGNMENTS, assignment_module
 from autograder.results import SubmissionResult
 from tests.conftest import reference_source
 
-# The rings (autograder.training.rings_dataset): class 0 is the disk of radius < 1, class 1 the ring from 1.4
-# to 2.2. Only the first linear_forward sees 2-column inputs; it puts the answer in two hidden units, and the
+# The rings (rings_dataset, assignments/backprop/training.py): class 0 is the disk of radius < 1, class 1 the
+# ring from 1.4 to 2.2. Only the first linear_forward sees 2-column inputs; it puts the answer in two hidden units, and the
 # second one (16 inputs, 2 outputs) copies them out as the scores. The backward functions train nothing.
 RADIUS_FORGE = '''
 def linear_forward(x, W, b):
@@ -71,7 +71,7 @@ def rnn_backward(dh, cache):
 def _wy_direction(seed: int) -> np.ndarray:
     """The unit vector along Wy[:, 1] - Wy[:, 0] at the start of train_sentiment_rnn: a student can compute it in
     their own kernel (the harness's draws, in its order: E, Wx, Wh, Wy), since the seed is the same at grading."""
-    tokens = training.load_reviews()["train"][0]
+    tokens = assignment_module("rnn", "training").load_reviews()["train"][0]
     vocabulary = len({w for review in tokens for w in review})
     rng = np.random.default_rng([seed, 3])
     rng.standard_normal((vocabulary + 2, 8)), rng.standard_normal((8, 16)), rng.standard_normal((16, 16))
@@ -80,7 +80,7 @@ def _wy_direction(seed: int) -> np.ndarray:
 
 
 def _label_forge(seed: int) -> str:
-    labels = training.load_reviews()["test"][1]
+    labels = assignment_module("rnn", "training").load_reviews()["test"][1]
     return LABEL_FORGE.format(difference=[float(v) for v in _wy_direction(seed)], labels=[int(v) for v in labels])
 
 
@@ -121,7 +121,7 @@ def test_the_notebook_harness_measures_the_same(config: GraderConfig, assignment
     """Does the harness a student runs in the notebook (plain functions, `local_executor`) give the forge the same
     chance-level accuracy, and the reference at least the threshold?"""
     seed = config.grading.public_seed
-    trainer = {"two_layer_net": training.train_two_layer_net, "sentiment_rnn": training.train_sentiment_rnn}[task]
+    trainer = ASSIGNMENTS[assignment].task(task).trainer
     assert trainer(_functions(assignment, forge(seed)), seed=seed) < 0.9
     assert trainer(_functions(assignment, ""), seed=seed) >= 0.9
 
@@ -138,11 +138,11 @@ def _forged_accuracy(assignment: str, hostile: str, seed: int) -> float:
     functions = _functions(assignment, hostile)
     rng = np.random.default_rng(seed)
     if assignment == "backprop":
-        x, y = training.rings_dataset(seed + 1000)
+        x, y = assignment_module("backprop", "training").rings_dataset(seed + 1000)
         z1, _ = functions["linear_forward"](x, rng.standard_normal((2, 16)), np.zeros(16))
         scores, _ = functions["linear_forward"](np.maximum(z1, 0), rng.standard_normal((16, 2)), np.zeros(2))
         return float(np.mean(np.argmax(scores, axis=1) == y))
-    y = training.load_reviews()["test"][1]
+    y = assignment_module("rnn", "training").load_reviews()["test"][1]
     h, _ = functions["rnn_forward"](rng.standard_normal((len(y), 5, 8)), np.zeros((len(y), 16)),
                                     rng.standard_normal((8, 16)), rng.standard_normal((16, 16)), np.zeros(16))
     return float(np.mean((h[:, -1] @ _wy_direction(seed) > 0) == y))

@@ -9,9 +9,10 @@ import pytest
 from autograder.corpus import Verdict, figures, grade_variant
 from autograder.grading import grade_submission
 from autograder.local import load_public_checks
+from autograder.registry import ASSIGNMENTS
 from tests.conftest import MUTANTS, ROOT, affected, mutant_header
 
-PATHS = sorted(MUTANTS.glob("*/*.py"))
+PATHS = [path for name in sorted(ASSIGNMENTS) for path in sorted((MUTANTS / name).glob("*.py"))]
 CASES = [pytest.param(path, id=f"{path.parent.name}/{path.stem}") for path in PATHS]
 
 

@@ -14,7 +14,7 @@ from autograder.program import plan_program, strip_magics
 from autograder.report import write_reports
 from autograder.results import Outcome
 from autograder.submission import Cell, load_submission
-from autograder.tasks import ASSIGNMENTS
+from autograder.registry import ASSIGNMENTS
 from tests.conftest import ROOT, reference_source, write_submission
 
 

@@ -1,4 +1,4 @@
-"""Regenerate autograder/data/reviews.tsv: short movie reviews whose label depends on word order and negation.
+"""Regenerate data/reviews.tsv: short movie reviews whose label depends on word order and negation.
 
 Every review is built from a few templates so that a bag of words cannot solve the task: "not good" is
 negative and "not bad" positive, and in "X but Y" the clause after "but" decides. Fixed seed: rerunning
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-OUT = Path(__file__).resolve().parent.parent.parent / "autograder" / "data" / "reviews.tsv"
+OUT = Path(__file__).resolve().parent / "data" / "reviews.tsv"
 SUBJECTS = ["the movie", "the plot", "the acting", "this film", "the ending", "the music", "the cast"]
 VERBS = ["was", "is", "felt", "seemed"]
 POSITIVE = ["good", "great", "fun", "moving", "clever", "charming", "superb"]

@@ -9,14 +9,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
 from autograder import wire
 from autograder.cases import Case, draw_cases, hidden_seed
 from autograder.config import GraderConfig
-from autograder.diagnosis import Diagnosis, Evidence, diagnose, error_map, same
+from autograder.diagnosis import Diagnosis, Evidence, Misconception, diagnose, error_map, same
 from autograder.misconceptions import catalogue_for
 from autograder.numeric import rel_error
 from autograder.numpy_removals import with_removal
@@ -82,8 +82,10 @@ class Tally:
     """Pass/fail per (check, item) over all cases, with the first messages of each failure, and the evidence
     (inputs, reference and student answers per case) that the diagnosis of a failure is drawn from."""
 
-    def __init__(self, items: dict[str, list[str]], hidden: bool = True) -> None:
+    def __init__(self, items: dict[str, list[str]], hidden: bool = True,
+                 catalogue: Mapping[str, Sequence[Misconception]] | None = None) -> None:
         self.items = items
+        self.catalogue = catalogue or {}  # the assignment's misconceptions, by task
         self.failed: dict[str, dict[str, str]] = {check: {} for check in items}
         self.notes: dict[str, list[str]] = {check: [] for check in items}
         self.evidence: list[Evidence] = []
@@ -168,7 +170,7 @@ class Tally:
 
     def _diagnoses(self, task: str) -> tuple[Diagnosis | None, Diagnosis | None]:
         """(for wrong answers, for inputs changed in place), each None when nothing of that kind failed."""
-        catalogue = catalogue_for(task)
+        catalogue = catalogue_for(self.catalogue, task)
         answers = {item for check, failed in self.failed.items() if check not in INPUT_CHECKS for item in failed}
         values = None
         if answers:

@@ -13,7 +13,8 @@ def grade_count(ctx: TaskContext, task: CountTask) -> list[CheckResult]:
     reference = getattr(ctx.reference, task.name)
     numbers = range(1, ctx.config.grading.random_cases + 3)
     tally = Tally({"with_bias": [f"net {n}" for n in numbers], "without_bias": [f"net {n}" for n in numbers]},
-                  hidden=not ctx.public)
+                  hidden=not ctx.public,
+                  catalogue=ctx.assignment.catalogue)
     questions = [(number, check, bias, draw_layer_dims(ctx.seed, task.name, number))
                  for number in numbers for check, bias in (("with_bias", True), ("without_bias", False))]
     outcomes = call_each(ctx, task.name, [[list(dims), bias] for _, _, bias, dims in questions])

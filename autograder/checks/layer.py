@@ -34,7 +34,8 @@ GRADCHECK_ENTRIES = 24  # nudged entries per input and case; the reference compa
 def grade_forward(ctx: TaskContext, task: ForwardTask) -> list[CheckResult]:
     reference = getattr(ctx.reference, task.name)
     input_names = [a.name for a in task.inputs]
-    tally = Tally({"structure": ["out"], "values": ["out"], "inputs_unchanged": input_names}, hidden=not ctx.public)
+    tally = Tally({"structure": ["out"], "values": ["out"], "inputs_unchanged": input_names}, hidden=not ctx.public,
+                  catalogue=ctx.assignment.catalogue)
     cases = ctx.cases(task.name)
     inputs = [draw_inputs(ctx.seed, task.name, case, task.inputs) for case in cases]
     outcomes = call_each(ctx, task.name, inputs, keep=(1,), echo=True)
@@ -71,7 +72,8 @@ def grade_backward(ctx: TaskContext, task: BackwardTask) -> list[CheckResult]:
     ref_backward = getattr(ctx.reference, task.name)
     grad_names = ["d" + a.name for a in forward.inputs]
     tally = Tally({"structure": grad_names, "values": grad_names, "gradcheck": grad_names,
-                   "inputs_unchanged": [task.upstream]}, hidden=not ctx.public)
+                   "inputs_unchanged": [task.upstream]}, hidden=not ctx.public,
+                  catalogue=ctx.assignment.catalogue)
     input_names = [a.name for a in forward.inputs]
     seed = ctx.seed
     cases = ctx.cases(task.name)

@@ -29,7 +29,8 @@ def grade_loss(ctx: TaskContext, task: LossTask) -> list[CheckResult]:
     input_names = [a.name for a in task.inputs]
     tally = Tally({"structure": ["loss", "dscores"], "loss": ["loss"], "gradient": ["dscores"],
                    "gradcheck": ["dscores"], "stability": ["loss", "dscores"], "inputs_unchanged": input_names},
-                  hidden=not ctx.public)
+                  hidden=not ctx.public,
+                  catalogue=ctx.assignment.catalogue)
     seed = ctx.seed
     cases = ctx.cases(task.name)
     inputs = [draw_inputs(seed, task.name, case, task.inputs) for case in cases]

@@ -21,7 +21,8 @@ def grade_question(ctx: TaskContext, task: QuestionTask) -> list[CheckResult]:
     """One item per case, so an answer that is right only for some parameters earns partial credit."""
     reference = getattr(ctx.reference, task.name)
     cases = ctx.cases(task.name)
-    tally = Tally({"values": [f"case {case.number}" for case in cases]}, hidden=not ctx.public)
+    tally = Tally({"values": [f"case {case.number}" for case in cases]}, hidden=not ctx.public,
+                  catalogue=ctx.assignment.catalogue)
     inputs = [draw_inputs(ctx.seed, task.name, case, task.inputs) for case in cases]
     outcomes = call_each(ctx, task.name, inputs)
     for case, args, outcome in zip(cases, inputs, outcomes):

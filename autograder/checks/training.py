@@ -37,10 +37,10 @@ def grade_training(ctx: TaskContext, task: TrainTask) -> list[CheckResult]:
                 for check in ctx.assignment.check_names(task)]
     if missing:
         raise NotAttempted(f"it needs {', '.join(missing)}, not found in your submission")
-    tally = Tally({"accuracy": ["test accuracy"]}, hidden=not ctx.public)
-    trainer = getattr(training, task.trainer)
+    tally = Tally({"accuracy": ["test accuracy"]}, hidden=not ctx.public,
+                  catalogue=ctx.assignment.catalogue)
     try:
-        accuracy = trainer(remote_executor(ctx), seed=ctx.training_seed)
+        accuracy = task.trainer(remote_executor(ctx), seed=ctx.training_seed)
         problem = None if accuracy >= task.threshold else \
             f"test accuracy {accuracy:.1%}, below the required {task.threshold:.0%}"
         if problem is None:

@@ -111,7 +111,7 @@ def count_params(layer_dims, bias=True):
 
 
 def zero_init_loss(num_classes):
-    """Softmax cross-entropy of a classifier whose weights are all zero.
+    """Softmax cross-entropy of a classifier whose weights and biases are all zero.
 
     Inputs:
       num_classes: K, the number of classes
@@ -123,13 +123,13 @@ def zero_init_loss(num_classes):
 
 
 def preactivation_scale(weight_scale, d_in):
-    """Typical size |z| of one pre-activation z = w . x when x has d_in entries of size ~1 and w has entries
-    of size weight_scale (independent, zero mean).
+    """Standard deviation of one pre-activation z = w . x, i.e. sqrt(E[z^2]) since z has mean 0, when x has
+    d_in entries of mean square 1 (E[x_i^2] = 1) and the weights w_i are independent, with mean 0.
 
     Inputs:
       weight_scale: s, the standard deviation of every weight
       d_in: D0, the number of inputs
-    Returns: float
+    Returns: float, the standard deviation of z
     """
     # BEGIN SOLUTION
     return float(weight_scale * np.sqrt(d_in))
@@ -138,11 +138,12 @@ def preactivation_scale(weight_scale, d_in):
 
 def glorot_scale(d_in, d_out):
     """Weight standard deviation for a ReLU layer that compromises between keeping forward activations and
-    backward gradients at a constant size.
+    backward gradients at a constant size: its variance is the harmonic mean of the forward calibration's
+    variance 2/D0 and the backward calibration's 2/D1.
 
     Inputs:
       d_in: D0, inputs of the layer; d_out: D1, outputs of the layer
-    Returns: float
+    Returns: float, the standard deviation s (the square root of that variance)
     """
     # BEGIN SOLUTION
     return float(np.sqrt(4.0 / (d_in + d_out)))
