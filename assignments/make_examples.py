@@ -13,8 +13,9 @@ from autograder.assign import build_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 BUGS = {"backprop": ("linear_backward", "linear_backward__db-averaged-not-summed"),
-        "rnn": ("rnn_backward", "rnn_backward__bptt-no-carry")}
-HANGS = {"backprop": '    """Affine layer', "rnn": '    """One tanh RNN step'}
+        "rnn": ("rnn_backward", "rnn_backward__bptt-no-carry"),
+        "conv1d": ("conv1d_backward", "conv1d_backward__db-averaged")}
+HANGS = {"backprop": '    """Affine layer', "rnn": '    """One tanh RNN step', "conv1d": '    """1D convolution with'}
 
 
 def main() -> None:

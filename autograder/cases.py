@@ -5,10 +5,11 @@ import hashlib
 import zlib
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from autograder.tasks import Arg, Scalar
+from autograder.tasks import Arg, Input, Param, Scalar
 
 SIZE_RANGE = range(2, 10)
 STABILITY_SCALE = 1e3
@@ -42,26 +43,46 @@ def rng_for(seed: int, *keys: str | int) -> np.random.Generator:
 
 
 @lru_cache(maxsize=1024)
-def _cases(seed: int, task: str, letters: tuple[str, ...], random_cases: int) -> tuple[Case, ...]:
-    return tuple(_draw_cases(seed, task, letters, random_cases))
+def _cases(seed: int, task: str, letters: tuple[str, ...], random_cases: int,
+           ranges: tuple[tuple[str, int, int], ...]) -> tuple[Case, ...]:
+    return tuple(_draw_cases(seed, task, letters, random_cases, dict((k, (a, b)) for k, a, b in ranges)))
 
 
-def draw_cases(seed: int, task: str, letters: tuple[str, ...], random_cases: int) -> list[Case]:
-    """The cases of a task (the same for every submission, so drawn once per grader process)."""
-    return list(_cases(seed, task, letters, random_cases))
+def draw_cases(seed: int, task: str, letters: tuple[str, ...], random_cases: int,
+               ranges: Mapping[str, tuple[int, int]] | None = None) -> list[Case]:
+    """The cases of a task (the same for every submission, so drawn once per grader process); `ranges` gives
+    some letters a range of their own (see Assignment.sizes)."""
+    key = tuple((letter, low, high) for letter, (low, high) in sorted((ranges or {}).items()))
+    return list(_cases(seed, task, letters, random_cases, key))
 
 
-def _draw_cases(seed: int, task: str, letters: tuple[str, ...], random_cases: int) -> list[Case]:
+def _draw_cases(seed: int, task: str, letters: tuple[str, ...], random_cases: int,
+                ranges: dict[str, tuple[int, int]]) -> list[Case]:
     """`random_cases` cases with all sizes pairwise different, then one with N = 1."""
     cases = []
     for number in range(1, random_cases + 2):
         rng = rng_for(seed, task, "sizes", number)
-        values = rng.choice(np.array(SIZE_RANGE), size=len(letters), replace=False)
-        sizes = {letter: int(v) for letter, v in zip(letters, values)}
+        if ranges:
+            sizes = _sizes_in_ranges(rng, letters, ranges)
+        else:  # one draw of distinct values: the cases of the assignments without ranges stay as they were
+            values = rng.choice(np.array(SIZE_RANGE), size=len(letters), replace=False)
+            sizes = {letter: int(v) for letter, v in zip(letters, values)}
         if number == random_cases + 1:
             sizes["N"] = 1
         cases.append(Case(number, sizes))
     return cases
+
+
+def _sizes_in_ranges(rng: np.random.Generator, letters: tuple[str, ...], ranges: dict[str, tuple[int, int]]
+                     ) -> dict[str, int]:
+    """Each letter from its own range (SIZE_RANGE by default), different from the letters drawn before it
+    whenever its range has another value left."""
+    sizes: dict[str, int] = {}
+    for letter in letters:
+        low, high = ranges.get(letter, (SIZE_RANGE.start, SIZE_RANGE.stop - 1))
+        free = [v for v in range(low, high + 1) if v not in sizes.values()] or list(range(low, high + 1))
+        sizes[letter] = int(free[int(rng.integers(len(free)))])
+    return sizes
 
 
 def shape_of(letters: tuple[str | int, ...], sizes: dict[str, int]) -> tuple[int, ...]:
@@ -83,6 +104,8 @@ def draw_arg(rng: np.random.Generator, arg: Arg, sizes: dict[str, int]) -> np.nd
         return 2.0 * values
     if kind == "away_from_zero":
         return np.sign(values) * (0.05 + np.abs(values))
+    if kind == "well_separated":  # distinct values at least 0.1 apart: a nudge never changes which is largest
+        return (rng.permutation(values.size).reshape(shape) - values.size / 2) * 0.1 + 0.01 * rng.random(shape)
     return values
 
 
@@ -92,17 +115,28 @@ def draw_scalar(rng: np.random.Generator, scalar: Scalar) -> int | float:
     return float(rng.uniform(scalar.low, scalar.high))
 
 
-def draw_inputs(seed: int, task: str, case: Case, args: tuple[Arg | Scalar, ...]) -> list:
-    """Arrays for `Arg`s and plain Python numbers for `Scalar`s, in order (fresh copies: callers may keep them)."""
-    drawn = _inputs(seed, task, case.number, tuple(sorted(case.sizes.items())), args)
-    return [a.copy() if isinstance(a, np.ndarray) else a for a in drawn]
+MAX_REDRAWS = 1000
+
+
+def draw_inputs(seed: int, task: str, case: Case, args: tuple[Input, ...],
+                requires: Callable[[dict[str, Any]], bool] | None = None) -> list:
+    """Arrays for `Arg`s, plain Python numbers for `Scalar`s and dicts for `Param`s, in order (fresh copies:
+    callers may keep them); drawn again, from the same generator, until `requires` accepts them by name."""
+    drawn = _inputs(seed, task, case.number, tuple(sorted(case.sizes.items())), args, requires)
+    return [a.copy() if isinstance(a, (np.ndarray, dict)) else a for a in drawn]
 
 
 @lru_cache(maxsize=4096)
-def _inputs(seed: int, task: str, number: int, sizes: tuple, args: tuple[Arg | Scalar, ...]) -> tuple:
+def _inputs(seed: int, task: str, number: int, sizes: tuple, args: tuple[Input, ...],
+            requires: Callable[[dict[str, Any]], bool] | None = None) -> tuple:
     rng = rng_for(seed, task, "inputs", number)
     size_map = dict(sizes)
-    return tuple(draw_scalar(rng, arg) if isinstance(arg, Scalar) else draw_arg(rng, arg, size_map) for arg in args)
+    for _ in range(MAX_REDRAWS):
+        drawn = tuple(draw_scalar(rng, arg) if isinstance(arg, Scalar) else arg.option(number)
+                      if isinstance(arg, Param) else draw_arg(rng, arg, size_map) for arg in args)
+        if requires is None or requires({arg.name: value for arg, value in zip(args, drawn)}):
+            return drawn
+    raise ValueError(f"{task}: no inputs meeting its `requires` in {MAX_REDRAWS} draws")
 
 
 def draw_upstream(seed: int, task: str, case: Case, shape: tuple[int, ...]) -> np.ndarray:

@@ -8,7 +8,7 @@ missing transpose can never hide behind a square matrix.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence, Union
 
 
 @dataclass(frozen=True)
@@ -31,12 +31,40 @@ class Scalar:
 
 
 @dataclass(frozen=True)
-class ForwardTask:
-    """`name(*inputs) -> (out, cache)`."""
+class Param:
+    """A dict input such as conv_param = {"stride": S, "pad": P}, taken in turn from `options` (case i gets
+    option i - 1, cycling), so a few cases are sure to cover every option (a stride above 1, some padding).
+    Never nudged by a gradient check, and not one of the gradients a backward returns."""
 
     name: str
-    inputs: tuple[Arg, ...]
-    output: tuple[str, ...]
+    options: tuple[Mapping[str, Any], ...]
+
+    def __post_init__(self) -> None:  # kept as tuples of pairs: hashable, so drawn inputs can be cached
+        object.__setattr__(self, "options", tuple(tuple(dict(option).items()) for option in self.options))
+
+    def option(self, case_number: int) -> dict[str, Any]:
+        return dict(self.options[(case_number - 1) % len(self.options)])
+
+
+Input = Union[Arg, Scalar, Param]
+
+
+@dataclass(frozen=True)
+class ForwardTask:
+    """`name(*inputs) -> (out, cache)`. `output` is out's shape in size letters, or, where it depends on the
+    parameters (a convolution's length), a description such as "(N, F, 1 + (W + 2P - K) // S)": the grader
+    takes the shape from the reference's output."""
+
+    name: str
+    inputs: tuple[Input, ...]
+    output: tuple[str | int, ...] | str
+
+    def arrays(self) -> list[int]:
+        """The positions of the array inputs: those a backward returns gradients of."""
+        return [i for i, spec in enumerate(self.inputs) if isinstance(spec, Arg)]
+
+    def output_text(self) -> str:
+        return self.output if isinstance(self.output, str) else f"({', '.join(map(str, self.output))})"
 
 
 @dataclass(frozen=True)
@@ -67,10 +95,14 @@ class CountTask:
 @dataclass(frozen=True)
 class QuestionTask:
     """A back-of-the-envelope question answered by a function of its parameters, checked at random values
-    against the reference, so a number copied from a neighbour does not pass."""
+    against the reference, so a number copied from a neighbour does not pass. The answer may be a number or
+    a tuple of numbers or arrays (an update step). `requires` keeps only the draws it accepts (say, a length
+    the stride does not divide); `inputs_unchanged` adds that check, for a function of arrays."""
 
     name: str
-    inputs: tuple[Arg | Scalar, ...]
+    inputs: tuple[Input, ...]
+    requires: Callable[[dict[str, Any]], bool] | None = None
+    inputs_unchanged: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,6 +127,9 @@ class Assignment:
     letters: tuple[str, ...]
     tasks: tuple[Task, ...]
     catalogue: Mapping[str, Sequence[Any]] = field(default_factory=dict, hash=False, compare=False)
+    # letter -> (lowest, highest) where the default range of sizes does not fit (a kernel shorter than the
+    # sequence it slides over); sizes stay pairwise different wherever the ranges allow it
+    sizes: Mapping[str, tuple[int, int]] = field(default_factory=dict, hash=False, compare=False)
 
     def function_names(self) -> list[str]:
         """Every student function the tasks call."""
@@ -110,6 +145,8 @@ class Assignment:
 
     def check_names(self, task: Task) -> tuple[str, ...]:
         """The checks a task is graded on, each with its own points in grader.toml."""
+        if isinstance(task, QuestionTask) and task.inputs_unchanged:
+            return CHECKS[QuestionTask] + ("inputs_unchanged",)
         return CHECKS[type(task)]
 
 

@@ -10,7 +10,7 @@ from autograder.config import GraderConfig, load_config
 from autograder.corpus import labels
 from autograder.notebooks import notebook_from_source, write_notebook
 from autograder.registry import ASSIGNMENTS
-from autograder.tasks import TrainTask
+from autograder.tasks import BackwardTask, TrainTask
 
 ROOT = Path(__file__).resolve().parent.parent
 MUTANTS = ROOT / "tests" / "mutants"
@@ -23,8 +23,10 @@ DEPENDENTS = {
     "rnn_step_backward": {"rnn_backward"},
     "rnn_forward": {"rnn_backward"},
 }
-for _assignment in ASSIGNMENTS.values():  # a trained model depends on every layer it is built from
+for _assignment in ASSIGNMENTS.values():  # a backward needs its forward's cache; a trained model every layer
     for _task in _assignment.tasks:
+        if isinstance(_task, BackwardTask):
+            DEPENDENTS.setdefault(_task.forward, set()).add(_task.name)
         if isinstance(_task, TrainTask):
             for _layer in _task.uses:
                 DEPENDENTS.setdefault(_layer, set()).add(_task.name)

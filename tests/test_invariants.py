@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import pytest
 
+from autograder import registry
 from autograder.grading import grade_submission
 from autograder.results import Outcome
 from tests.conftest import ROOT, reference_source, write_submission
 
-ASSIGNMENTS = ["backprop", "rnn"]
+ASSIGNMENTS = sorted(registry.ASSIGNMENTS)  # every assignment folder found
 
 
 @pytest.mark.parametrize("notebook", [False, True], ids=["py", "ipynb"])

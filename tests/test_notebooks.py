@@ -7,12 +7,14 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from autograder import registry
 from autograder.assign import build_notebook
 from autograder.grading import grade_submission
 from autograder.results import Outcome
+from autograder.tasks import TrainTask
 from tests.conftest import ROOT
 
-ASSIGNMENTS = ["backprop", "rnn"]
+ASSIGNMENTS = sorted(registry.ASSIGNMENTS)  # every assignment folder found
 
 
 def _execute(notebook, folder):
@@ -57,7 +59,8 @@ def test_solution_notebook_passes_every_local_check_and_grades_full_marks(assign
     outputs = _check_outputs(notebook)
     for source, text in outputs.items():
         assert "[PASS]" in text and "FAIL" not in text and "PART" not in text, (source, text)
-    trained = [text for source, text in outputs.items() if "net" in source or "sentiment" in source]
+    trained_tasks = [t.name for t in registry.ASSIGNMENTS[assignment].tasks if isinstance(t, TrainTask)]
+    trained = [text for source, text in outputs.items() if any(f'check("{t}")' in source for t in trained_tasks)]
     assert trained and all("test accuracy" in text for text in trained)
     path = workspace / f"{assignment}_solution.ipynb"
     nbformat.write(notebook, str(path))

@@ -7,12 +7,12 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograder import wire
+from autograder import registry, wire
 from autograder.assign import SourceError, build_notebook, parse_source, write_student_files
 from autograder.skeleton import RegionError, strip_solutions
 from tests.conftest import ROOT
 
-ASSIGNMENTS = ["backprop", "rnn"]
+ASSIGNMENTS = sorted(registry.ASSIGNMENTS)  # every assignment folder found
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

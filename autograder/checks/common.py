@@ -75,7 +75,8 @@ class TaskContext:
         return self.config.grading.seed if self.public else self.config.grading.public_seed
 
     def cases(self, task: str) -> list[Case]:
-        return draw_cases(self.seed, task, self.assignment.letters, self.config.grading.random_cases)
+        return draw_cases(self.seed, task, self.assignment.letters, self.config.grading.random_cases,
+                          self.assignment.sizes)
 
 
 class Tally:
@@ -343,12 +344,21 @@ def judge_array(ctx: TaskContext, tally: Tally, where: str, name: str, received:
     tally.record(check, name, problem and f"{where}: {problem}")
 
 
+def fresh(args: list[Any]) -> list[Any]:
+    """Copies of the arrays and dicts among `args` (numbers as they are), for a reference call that must not
+    touch what the student's call is compared with."""
+    return [a.copy() if isinstance(a, (np.ndarray, dict)) else a for a in args]
+
+
 def judge_unchanged(tally: Tally, where: str, names: list[str], sent: list[Any], echoed: list[Any]) -> list[str]:
     """Record whether each input came back as it was sent; the names of those that changed."""
     modified = []
     for name, before, after in zip(names, sent, echoed):
-        unchanged = isinstance(after, np.ndarray) and after.shape == before.shape and \
-            np.array_equal(after, before, equal_nan=True)
+        if isinstance(before, np.ndarray):
+            unchanged = isinstance(after, np.ndarray) and after.shape == before.shape and \
+                np.array_equal(after, before, equal_nan=True)
+        else:  # a dict of parameters (conv_param) or a number
+            unchanged = type(after) is type(before) and after == before
         if not unchanged:
             modified.append(name)
         tally.record("inputs_unchanged", name, None if unchanged else

@@ -9,6 +9,7 @@ import numpy as np
 from autograder import wire
 from autograder.cases import Case, draw_inputs, draw_upstream, rng_for, shape_of
 from autograder.checks.common import (
+    fresh,
     Evidence,
     Tally,
     TaskContext,
@@ -40,7 +41,7 @@ def grade_forward(ctx: TaskContext, task: ForwardTask) -> list[CheckResult]:
     inputs = [draw_inputs(ctx.seed, task.name, case, task.inputs) for case in cases]
     outcomes = call_each(ctx, task.name, inputs, keep=(1,), echo=True)
     for case, args, outcome in zip(cases, inputs, outcomes):
-        expected, _ = reference(*[a.copy() for a in args])
+        expected, _ = reference(*fresh(args))
         where = f"case {case.number} ({case.label()})"
         evidence = Evidence(where, dict(zip(input_names, args)), {"out": expected}, sizes=case.sizes)
         tally.observe(evidence)
@@ -59,8 +60,7 @@ def grade_forward(ctx: TaskContext, task: ForwardTask) -> list[CheckResult]:
             judge_array(ctx, tally, where, "out", parts[0], expected)
         evidence.modified = judge_unchanged(tally, where, input_names, args, echoed)
     return tally.results(task.name, ctx.points, {
-        "structure": f"{task.name} returns (out, cache) with out a float64 array of shape "
-                     f"({', '.join(task.output)})",
+        "structure": f"{task.name} returns (out, cache) with out a float64 array of shape {task.output_text()}",
         "values": f"out matches the reference solution (relative error at most {ctx.tol.values:g})",
         "inputs_unchanged": f"{task.name} leaves its inputs ({', '.join(input_names)}) unmodified",
     })
@@ -70,7 +70,8 @@ def grade_backward(ctx: TaskContext, task: BackwardTask) -> list[CheckResult]:
     forward = ctx.assignment.task(task.forward)
     ref_forward = getattr(ctx.reference, forward.name)
     ref_backward = getattr(ctx.reference, task.name)
-    grad_names = ["d" + a.name for a in forward.inputs]
+    arrays = forward.arrays()  # a backward returns the gradients of the array inputs, not of conv_param
+    grad_names = ["d" + forward.inputs[i].name for i in arrays]
     tally = Tally({"structure": grad_names, "values": grad_names, "gradcheck": grad_names,
                    "inputs_unchanged": [task.upstream]}, hidden=not ctx.public,
                   catalogue=ctx.assignment.catalogue)
@@ -78,7 +79,8 @@ def grade_backward(ctx: TaskContext, task: BackwardTask) -> list[CheckResult]:
     seed = ctx.seed
     cases = ctx.cases(task.name)
     inputs = [draw_inputs(seed, task.name, case, forward.inputs) for case in cases]
-    upstreams = [draw_upstream(seed, task.name, case, shape_of(forward.output, case.sizes)) for case in cases]
+    upstreams = [draw_upstream(seed, task.name, case, output_shape(forward, ref_forward, case, args))
+                 for case, args in zip(cases, inputs)]
     if forward.name not in ctx.defined:  # nothing to call for a cache: say why, not the KeyError it would raise
         probe_not_attempted(ctx, task.name, upstreams[0])
         why = f"does not parse ({ctx.lost[forward.name]})" if forward.name in ctx.lost else "is not in your submission"
@@ -105,7 +107,7 @@ def grade_backward(ctx: TaskContext, task: BackwardTask) -> list[CheckResult]:
     ctx.runner.drop([cache for *_, cache in ready])
     numeric_cases = gradcheck_cases(cases)
     for (case, where, args, dout, student_out, _), outcome in zip(ready, backwards):
-        ref_out, ref_cache = ref_forward(*[a.copy() for a in args])
+        ref_out, ref_cache = ref_forward(*fresh(args))
         expected = ref_backward(dout.copy(), ref_cache)
         expected = [expected] if task.single else list(expected)
         evidence = Evidence(where, {**dict(zip(input_names, args)), task.upstream: dout},
@@ -128,10 +130,17 @@ def grade_backward(ctx: TaskContext, task: BackwardTask) -> list[CheckResult]:
             if case.number in numeric_cases:
                 forward_right = close(student_out, ref_out, ctx.tol.values, ctx.tol.floor)
                 queue_gradcheck(ctx, tally, where, forward.name, args, dout, grad_names, grads,
-                                None if forward_right else expected)
+                                None if forward_right else expected, wrt=arrays)
         evidence.modified = judge_unchanged(tally, where, [task.upstream], [dout], echoed[:1])
     run_gradchecks(ctx)
     return tally.results(task.name, ctx.points, _backward_checked(ctx, task, forward.name, grad_names))
+
+
+def output_shape(forward: ForwardTask, reference: Any, case: Case, args: list[Any]) -> tuple[int, ...]:
+    """The shape of the forward's output in a case: from its size letters, or the reference's output."""
+    if isinstance(forward.output, str):
+        return tuple(np.shape(reference(*fresh(args))[0]))
+    return shape_of(forward.output, case.sizes)
 
 
 def _backward_checked(ctx: TaskContext, task: BackwardTask, forward: str, grad_names: list[str]) -> dict[str, str]:
@@ -199,7 +208,7 @@ def queue_gradcheck(ctx: TaskContext, tally: Tally, where: str, forward: str, ar
         return
     wrt = list(range(len(args))) if wrt is None else wrt
     rng = rng_for(ctx.seed, forward, "gradcheck", where)
-    entries = sample_entries([a.shape for a in args], wrt, GRADCHECK_ENTRIES, rng)
+    entries = sample_entries([np.shape(a) for a in args], wrt, GRADCHECK_ENTRIES, rng)
     ctx.gradchecks.append(_Gradcheck(tally, where, forward, args, pick, entries, upstream, names, grads, wrt))
 
 
@@ -225,7 +234,7 @@ def _judge_gradcheck(ctx: TaskContext, job: _Gradcheck, outputs: np.ndarray | Ex
                        f"{job.upstream.size}", ("gradcheck",))
         return
     numeric = numeric_gradients(outputs, job.upstream, job.entries, ctx.tol.step)
-    shapes = [a.shape for a in job.args]
+    shapes = [np.shape(a) for a in job.args]
     sampled = [_at_entries(received, shapes[arg], job.entries[arg]) for received, arg in zip(job.grads, job.wrt)]
     for name, received, arg in zip(job.names, sampled, job.wrt):
         problem = compare(received, numeric[arg], ctx.tol.gradcheck, ctx.tol.floor, name,

@@ -7,6 +7,7 @@ import numpy as np
 
 from autograder.cases import STABILITY_SCALE, Case, draw_inputs
 from autograder.checks.common import (
+    fresh,
     Evidence,
     Tally,
     TaskContext,
@@ -97,7 +98,7 @@ def _judge_stability(ctx: TaskContext, tally: Tally, reference: Callable, case: 
     if isinstance(parts, str):
         tally.fail_all(f"{where}: {parts}", ("stability",))
         return
-    ref_loss, ref_dscores = reference(*[a.copy() for a in args])
+    ref_loss, ref_dscores = reference(*fresh(args))
     tally.observe(Evidence(where, {"scores": args[0], "y": args[1]}, {"loss": np.float64(ref_loss),
                                                                      "dscores": ref_dscores},
                            {"loss": parts[0], "dscores": parts[1]}, stability=True, sizes=case.sizes))

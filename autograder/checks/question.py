@@ -10,6 +10,8 @@ from autograder.checks.common import (
     TaskContext,
     call_each,
     compare,
+    fresh,
+    judge_unchanged,
     describe,
     unpack,
 )
@@ -21,12 +23,15 @@ def grade_question(ctx: TaskContext, task: QuestionTask) -> list[CheckResult]:
     """One item per case, so an answer that is right only for some parameters earns partial credit."""
     reference = getattr(ctx.reference, task.name)
     cases = ctx.cases(task.name)
-    tally = Tally({"values": [f"case {case.number}" for case in cases]}, hidden=not ctx.public,
-                  catalogue=ctx.assignment.catalogue)
-    inputs = [draw_inputs(ctx.seed, task.name, case, task.inputs) for case in cases]
-    outcomes = call_each(ctx, task.name, inputs)
+    arrays = [spec.name for spec in task.inputs if isinstance(spec, Arg)] if task.inputs_unchanged else []
+    items = {"values": [f"case {case.number}" for case in cases]}
+    if task.inputs_unchanged:
+        items["inputs_unchanged"] = arrays
+    tally = Tally(items, hidden=not ctx.public, catalogue=ctx.assignment.catalogue)
+    inputs = [draw_inputs(ctx.seed, task.name, case, task.inputs, task.requires) for case in cases]
+    outcomes = call_each(ctx, task.name, inputs, echo=task.inputs_unchanged)
     for case, args, outcome in zip(cases, inputs, outcomes):
-        expected = reference(*[a.copy() if isinstance(a, np.ndarray) else a for a in args])
+        expected = reference(*fresh(args))
         full = f"{task.name}({_show_args(task, args)})"
         # A hidden case is named by its number only: its parameter values are the question (hidden inputs).
         shown = full if ctx.public else f"{task.name}, hidden case {case.number}"
@@ -34,10 +39,15 @@ def grade_question(ctx: TaskContext, task: QuestionTask) -> list[CheckResult]:
         problem = f"{shown}: {tally.describe(outcome)}" if isinstance(outcome, Exception) else \
             _problem(ctx, shown, outcome[0], expected)
         tally.record("values", f"case {case.number}", problem)
-    return tally.results(task.name, ctx.points, {
-        "values": f"{task.name} gives the right answer at several random parameter values "
-                  f"(relative error at most {ctx.tol.values:g})",
-    })
+        if task.inputs_unchanged and not isinstance(outcome, Exception):
+            sent = [a for spec, a in zip(task.inputs, args) if isinstance(spec, Arg)]
+            echoed = [a for spec, a in zip(task.inputs, outcome[1]) if isinstance(spec, Arg)]
+            judge_unchanged(tally, shown, arrays, sent, echoed)
+    passed = {"values": f"{task.name} gives the right answer at several random parameter values "
+                        f"(relative error at most {ctx.tol.values:g})"}
+    if task.inputs_unchanged:
+        passed["inputs_unchanged"] = f"{task.name} leaves its inputs ({', '.join(arrays)}) unmodified"
+    return tally.results(task.name, ctx.points, passed)
 
 
 def _problem(ctx: TaskContext, shown: str, received: object, expected: object) -> str | None:
@@ -46,7 +56,7 @@ def _problem(ctx: TaskContext, shown: str, received: object, expected: object) -
         if isinstance(parts, str):
             return f"{shown} {parts}"
         for index, (got, want) in enumerate(zip(parts, expected)):
-            if isinstance(got, np.ndarray) and got.shape != want.shape:
+            if isinstance(got, np.ndarray) and got.shape != np.shape(want):
                 return f"{shown}: output {index} has shape {got.shape}, expected {want.shape}"
             problem = compare(got, want, ctx.tol.values, ctx.tol.floor, f"output {index}", "the reference")
             if problem:
@@ -76,5 +86,5 @@ def _evidence(task: QuestionTask, shown: str, args: list, expected: object, outc
 
 def _show_args(task: QuestionTask, args: list) -> str:
     """Scalars are shown (they are the question); arrays only by shape."""
-    return ", ".join(f"{spec.name}=<array {a.shape}>" if isinstance(spec, Arg) else f"{spec.name}={a:g}"
-                     for spec, a in zip(task.inputs, args))
+    return ", ".join(f"{spec.name}=<array {a.shape}>" if isinstance(spec, Arg) else f"{spec.name}={a}"
+                     if isinstance(a, dict) else f"{spec.name}={a:g}" for spec, a in zip(task.inputs, args))
