@@ -18,6 +18,9 @@ class Arg:
     name: str
     shape: tuple[str | int, ...]
     draw: str = "normal"
+    # a forward that updates it in place (a running mean) is right: the update is checked against the
+    # reference's, and it is neither checked for being unchanged nor a gradient of the backward
+    updated: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,11 @@ class ForwardTask:
 
     def arrays(self) -> list[int]:
         """The positions of the array inputs: those a backward returns gradients of."""
-        return [i for i, spec in enumerate(self.inputs) if isinstance(spec, Arg)]
+        return [i for i, spec in enumerate(self.inputs) if isinstance(spec, Arg) and not spec.updated]
+
+    def updated(self) -> list[int]:
+        """The positions of the inputs the forward updates in place, as it should (running statistics)."""
+        return [i for i, spec in enumerate(self.inputs) if isinstance(spec, Arg) and spec.updated]
 
     def output_text(self) -> str:
         return self.output if isinstance(self.output, str) else f"({', '.join(map(str, self.output))})"

@@ -79,7 +79,8 @@ def _code_lines(source: str) -> list[str]:
     return ["".join(chars) for chars in blank]
 
 
-# A fourth assignment, written in a temporary folder only: one forward task and its backward.
+# A fourth assignment, written in a temporary folder only: a forward task and its backward, and a forward that
+# updates one of its inputs in place, as a batch norm layer updates its running mean.
 TINY_SPEC = '''
 """A tiny assignment: scale each feature by its own weight."""
 from autograder.tasks import Arg, Assignment, BackwardTask, ForwardTask
@@ -90,6 +91,8 @@ ASSIGNMENT = Assignment(
     tasks=(
         ForwardTask("scale_forward", (Arg("x", ("N", "D")), Arg("w", ("D",))), ("N", "D")),
         BackwardTask("scale_backward", "scale_forward", "dout"),
+        ForwardTask("center_forward", (Arg("x", ("N", "D")), Arg("running_mean", ("D",), updated=True)),
+                    ("N", "D")),
     ),
 )
 '''
@@ -112,8 +115,20 @@ def scale_backward(dout, cache):
     dw = (dout * x).sum(axis=0)
     # END SOLUTION
     return dx, dw
+
+
+def center_forward(x, running_mean):
+    # BEGIN SOLUTION
+    mean = x.mean(axis=0)
+    running_mean *= 0.9
+    running_mean += 0.1 * mean
+    out = x - mean
+    cache = None
+    # END SOLUTION
+    return out, cache
 '''
-TINY_BUG = TINY_REFERENCE.replace("dw = (dout * x).sum(axis=0)", "dw = (dout * x).mean(axis=0)")
+TINY_BUG = TINY_REFERENCE.replace("dw = (dout * x).sum(axis=0)", "dw = (dout * x).mean(axis=0)").replace(
+    "running_mean *= 0.9", "running_mean = running_mean * 0.9")  # updates a copy: the caller's mean stays
 TINY_POINTS = '''
 [assignments.tiny]
 reference = "{reference}"
@@ -121,6 +136,7 @@ reference = "{reference}"
 [assignments.tiny.points]
 scale_forward = {{ structure = 1, values = 2, inputs_unchanged = 1 }}
 scale_backward = {{ structure = 1, values = 2, gradcheck = 1, inputs_unchanged = 1 }}
+center_forward = {{ structure = 1, values = 2, inputs_unchanged = 1 }}
 '''
 
 
@@ -145,8 +161,12 @@ def test_a_fourth_assignment_in_a_folder_of_its_own_is_graded(tmp_path: Path) ->
                          capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env)
     assert run.returncode == 0, run.stderr[-3000:]
     rows = {row["id"]: row for row in csv.DictReader((tmp_path / "out" / "gradebook.csv").open())}
-    assert float(rows["right"]["total"]) == float(rows["right"]["max"]) == 9.0
+    assert float(rows["right"]["total"]) == float(rows["right"]["max"]) == 13.0  # updating running_mean is right
     assert float(rows["mean"]["scale_forward"]) == 4.0 and float(rows["mean"]["scale_backward"]) < 5.0
+    assert float(rows["mean"]["center_forward"]) < 4.0
     results = json.loads((tmp_path / "out" / "mean" / "results.json").read_text())
-    feedback = " ".join(t["output"] for t in results["tests"] if "scale_backward" in t["name"])
-    assert "dw" in feedback
+    feedback = {t["name"]: t["output"] for t in results["tests"]}
+    assert "dw" in feedback["scale_backward / values"]
+    assert "running_mean" in feedback["center_forward / values"]
+    assert results["tests"][-1]["name"] == "center_forward / inputs_unchanged" and \
+        results["tests"][-1]["score"] == results["tests"][-1]["max_score"]

@@ -35,15 +35,21 @@ GRADCHECK_ENTRIES = 24  # nudged entries per input and case; the reference compa
 def grade_forward(ctx: TaskContext, task: ForwardTask) -> list[CheckResult]:
     reference = getattr(ctx.reference, task.name)
     input_names = [a.name for a in task.inputs]
-    tally = Tally({"structure": ["out"], "values": ["out"], "inputs_unchanged": input_names}, hidden=not ctx.public,
-                  catalogue=ctx.assignment.catalogue)
+    updated = task.updated()
+    kept = [i for i in range(len(task.inputs)) if i not in updated]
+    answers = ["out"] + [input_names[i] for i in updated]  # an input it updates is an answer too
+    tally = Tally({"structure": answers, "values": answers, "inputs_unchanged": [input_names[i] for i in kept]},
+                  hidden=not ctx.public, catalogue=ctx.assignment.catalogue)
     cases = ctx.cases(task.name)
     inputs = [draw_inputs(ctx.seed, task.name, case, task.inputs) for case in cases]
     outcomes = call_each(ctx, task.name, inputs, keep=(1,), echo=True)
     for case, args, outcome in zip(cases, inputs, outcomes):
-        expected, _ = reference(*fresh(args))
+        reference_args = fresh(args)
+        expected, _ = reference(*reference_args)
         where = f"case {case.number} ({case.label()})"
-        evidence = Evidence(where, dict(zip(input_names, args)), {"out": expected}, sizes=case.sizes)
+        evidence = Evidence(where, dict(zip(input_names, args)),
+                            {"out": expected, **{input_names[i]: reference_args[i] for i in updated}},
+                            sizes=case.sizes)
         tally.observe(evidence)
         if isinstance(outcome, Exception):
             evidence.error = describe(outcome)
@@ -58,11 +64,18 @@ def grade_forward(ctx: TaskContext, task: ForwardTask) -> list[CheckResult]:
         else:
             evidence.received = {"out": parts[0]}
             judge_array(ctx, tally, where, "out", parts[0], expected)
-        evidence.modified = judge_unchanged(tally, where, input_names, args, echoed)
+        for i in updated:
+            after = echoed[i] if i < len(echoed) else None
+            evidence.received[input_names[i]] = after
+            judge_array(ctx, tally, where, input_names[i], after, reference_args[i])
+        evidence.modified = judge_unchanged(tally, where, [input_names[i] for i in kept], [args[i] for i in kept],
+                                            [echoed[i] for i in kept if i < len(echoed)])
+    what = "out" + "".join(f" and the updated {input_names[i]}" for i in updated)
     return tally.results(task.name, ctx.points, {
         "structure": f"{task.name} returns (out, cache) with out a float64 array of shape {task.output_text()}",
-        "values": f"out matches the reference solution (relative error at most {ctx.tol.values:g})",
-        "inputs_unchanged": f"{task.name} leaves its inputs ({', '.join(input_names)}) unmodified",
+        "values": f"{what} match{'' if updated else 'es'} the reference solution (relative error at most "
+                  f"{ctx.tol.values:g})",
+        "inputs_unchanged": f"{task.name} leaves its inputs ({', '.join(input_names[i] for i in kept)}) unmodified",
     })
 
 
