@@ -9,7 +9,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.assign import build_notebook
+from autograder.authoring.assign import build_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 BUGS = {"backprop": ("linear_backward", "linear_backward__db-averaged-not-summed"),

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from autograder.config import ConfigError, GraderConfig, describe_schema, load_config
-from autograder.registry import ASSIGNMENTS
+from autograder.course.config import ConfigError, GraderConfig, describe_schema, load_config
+from autograder.course.registry import ASSIGNMENTS
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "grader.toml"
 
@@ -28,7 +28,7 @@ def _resolve_config(config_path: Path | None):
 
 def _warn_if_other_numpy(config: GraderConfig) -> None:
     """One line on stderr per run when grader.toml states another NumPy than the one student code will run on."""
-    from autograder.numpy_removals import numpy_mismatch
+    from autograder.sandbox.numpy_removals import numpy_mismatch
 
     warning = numpy_mismatch(config.grading.numpy)
     if warning:
@@ -55,9 +55,9 @@ def main() -> None:
 def grade(submissions: tuple[Path, ...], assignment: str, out_dir: Path, jobs: int | None, force: bool,
           no_report: bool, unsafe_no_isolation: bool, config_path: Path | None) -> None:
     """Grade SUBMISSIONS: notebooks, .py files, folders holding one, or folders of them."""
-    from autograder.batch import BatchInterrupted, OutputError, grade_batch
-    from autograder.progress import ProgressBar
-    from autograder.sandbox import NoIsolation
+    from autograder.batch.progress import ProgressBar
+    from autograder.batch.run import BatchInterrupted, OutputError, grade_batch
+    from autograder.sandbox.workers import NoIsolation
 
     config = _resolve_config(config_path)
     _warn_if_other_numpy(config)
@@ -93,7 +93,7 @@ def report(out_dir: Path, ta: bool | None, config_path: Path | None) -> None:
 
 
 def _write_reports(out_dir: Path, audience: str) -> None:
-    from autograder.pool import Interrupted, interrupted_by_signals
+    from autograder.batch.pool import Interrupted, interrupted_by_signals
     from autograder.report import ReportError, write_reports
 
     try:
@@ -124,9 +124,9 @@ def _write_reports(out_dir: Path, audience: str) -> None:
 def check(submission: Path, assignment: str, checks_file: Path | None, all_checks: bool,
           config_path: Path | None) -> None:
     """Run the public checks on one SUBMISSION and print feedback a student can read."""
-    from autograder.feedback_text import render_text
     from autograder.grading import grade_submission
     from autograder.local import load_public_checks
+    from autograder.report.feedback_text import render_text
 
     config = _resolve_config(config_path)
     _warn_if_other_numpy(config)
@@ -154,8 +154,8 @@ def check(submission: Path, assignment: str, checks_file: Path | None, all_check
 @_config_option
 def assign(out_dir: Path, names: tuple[str, ...], config_path: Path | None) -> None:
     """Generate the student notebooks, skeletons and public-check data from the reference and assignments/."""
-    from autograder.assign import SourceError, write_student_files
-    from autograder.skeleton import RegionError
+    from autograder.authoring.assign import SourceError, write_student_files
+    from autograder.authoring.skeleton import RegionError
 
     config = _resolve_config(config_path)
     try:

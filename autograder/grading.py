@@ -8,15 +8,15 @@ from pathlib import Path
 from types import ModuleType
 
 from autograder.checks import TaskContext, grade_task
-from autograder.config import ConfigError, GraderConfig
+from autograder.course.config import ConfigError, GraderConfig
+from autograder.course.registry import ASSIGNMENTS
+from autograder.course.tasks import Assignment
+from autograder.intake.submission import SubmissionError, load_submission, submission_id
 from autograder.local import PublicChecks
-from autograder.numpy_removals import grader_versions
-from autograder.program import plan_program
 from autograder.results import CheckResult, Outcome, SubmissionResult
-from autograder.runner import StudentCrash, StudentRunner
-from autograder.submission import SubmissionError, load_submission, submission_id
-from autograder.registry import ASSIGNMENTS
-from autograder.tasks import Assignment
+from autograder.sandbox.numpy_removals import grader_versions
+from autograder.sandbox.program import plan_program
+from autograder.sandbox.runner import StudentCrash, StudentRunner
 
 
 @lru_cache(maxsize=None)

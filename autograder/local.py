@@ -19,15 +19,15 @@ from typing import Any, Callable
 
 import numpy as np
 
-from autograder import wire
 from autograder.checks import TaskContext, grade_task
-from autograder.config import GraderConfig, GradingSettings, LimitSettings, Tolerances
-from autograder.feedback_text import render_text
-from autograder.numeric import sweep_outputs
+from autograder.checks.numeric import outputs_at
+from autograder.course.config import GraderConfig, GradingSettings, LimitSettings, Tolerances
+from autograder.course.registry import ASSIGNMENTS
+from autograder.course.tasks import Assignment, ForwardTask, TrainTask
+from autograder.report.feedback_text import render_text
 from autograder.results import Outcome, SubmissionResult
-from autograder.runner import StudentError
-from autograder.registry import ASSIGNMENTS
-from autograder.tasks import Assignment, ForwardTask, TrainTask
+from autograder.sandbox import wire
+from autograder.sandbox.runner import StudentError
 
 CACHE_PREFIX = "cache:"
 
@@ -112,18 +112,14 @@ class LocalRunner:
                 outcomes.append(error)
         return outcomes
 
-    def sweep_many(self, fn: str, jobs: list[tuple[list[Any], int | None, list[list]]]
-                   ) -> list[np.ndarray | Exception]:
+    def sweep_many(self, fn: str, jobs: list[tuple[list[list[Any]], int | None]]) -> list[np.ndarray | Exception]:
         outcomes: list[np.ndarray | Exception] = []
-        for args, pick, perturb in jobs:
+        for arg_lists, pick in jobs:
             try:
-                outcomes.append(self.sweep(fn, args, pick, perturb))
+                outcomes.append(self._invoke(fn, [arg_lists, pick], through=outputs_at))
             except StudentError as error:
                 outcomes.append(error)
         return outcomes
-
-    def sweep(self, fn: str, args: list[Any], pick: int | None, perturb: list[list]) -> np.ndarray:
-        return self._invoke(fn, [args, pick, perturb], through=sweep_outputs)
 
     def chain(self, calls: list[tuple[str, list[Any]]], send: list[tuple[int, tuple[int, ...]]]) -> dict[int, Any]:
         results: list[Any] = []

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from autograder.diagnosis import Diagnosis
+from autograder.diagnosis.diagnose import Diagnosis
 
 
 class Outcome(str, Enum):

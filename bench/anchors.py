@@ -28,7 +28,7 @@ from nbformat.notebooknode import NotebookNode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder.notebooks import split_cells  # noqa: E402
+from autograder.authoring.notebooks import split_cells  # noqa: E402
 
 VENVS = Path(__file__).resolve().parent / ".venvs"
 OTTER = "otter-grader==7.0.0"

@@ -23,10 +23,10 @@ sys.path.insert(0, str(ROOT))
 
 from anchors import AnchorUnavailable, time_nbclient, time_nbgrader, time_otter  # noqa: E402
 
-from autograder.batch import grade_batch  # noqa: E402
-from autograder.config import load_config  # noqa: E402
-from autograder.notebooks import notebook_from_source, write_notebook  # noqa: E402
-from autograder.sandbox import shared_zygote  # noqa: E402
+from autograder.authoring.notebooks import notebook_from_source, write_notebook  # noqa: E402
+from autograder.batch.run import grade_batch  # noqa: E402
+from autograder.course.config import load_config  # noqa: E402
+from autograder.sandbox.workers import shared_zygote  # noqa: E402
 
 EXPERIMENTS = ["%matplotlib inline\nimport numpy as np",
                "for epoch in range(10**6):\n    pass", "print('training done')"]

@@ -18,8 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder.config import load_config  # noqa: E402
-from autograder.corpus import figures, measure  # noqa: E402
+from autograder.course.config import load_config  # noqa: E402
+from autograder.diagnosis.corpus import figures, measure  # noqa: E402
 
 
 def main() -> None:

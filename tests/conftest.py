@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from autograder.config import GraderConfig, load_config
-from autograder.corpus import labels
-from autograder.notebooks import notebook_from_source, write_notebook
-from autograder.registry import ASSIGNMENTS
-from autograder.tasks import BackwardTask, TrainTask
+from autograder.authoring.notebooks import notebook_from_source, write_notebook
+from autograder.course.config import GraderConfig, load_config
+from autograder.course.registry import ASSIGNMENTS
+from autograder.course.tasks import BackwardTask, TrainTask
+from autograder.diagnosis.corpus import labels
 
 ROOT = Path(__file__).resolve().parent.parent
 MUTANTS = ROOT / "tests" / "mutants"

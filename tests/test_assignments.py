@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.registry import ASSIGNMENTS, EXTRA_ENV, UnknownAssignment, assignment_folders
-from autograder.tasks import TrainTask
+from autograder.course.registry import ASSIGNMENTS, EXTRA_ENV, UnknownAssignment, assignment_folders
+from autograder.course.tasks import TrainTask
 from tests.conftest import ROOT
 
 PACKAGE = ROOT / "autograder"
@@ -83,7 +83,7 @@ def _code_lines(source: str) -> list[str]:
 # updates one of its inputs in place, as a batch norm layer updates its running mean.
 TINY_SPEC = '''
 """A tiny assignment: scale each feature by its own weight."""
-from autograder.tasks import Arg, Assignment, BackwardTask, ForwardTask
+from autograder.course.tasks import Arg, Assignment, BackwardTask, ForwardTask
 
 ASSIGNMENT = Assignment(
     name="tiny",

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.batch import grade_batch
-from autograder.config import load_config
+from autograder.batch.run import grade_batch
+from autograder.course.config import load_config
 from tests.conftest import MUTANTS, ROOT, reference_source, write_submission
 
 
@@ -96,7 +96,7 @@ def test_report_code_is_not_part_of_the_grader_fingerprint(config, tmp_path, mon
     the class), while editing a check changes it?"""
     import shutil
 
-    from autograder import batch
+    from autograder.batch import run as batch
 
     copy = tmp_path / "autograder"
     shutil.copytree(batch.PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
@@ -112,7 +112,7 @@ def test_report_code_is_not_part_of_the_grader_fingerprint(config, tmp_path, mon
 
 def test_another_numpy_changes_the_grader_fingerprint(config, monkeypatch):
     """Code that runs under NumPy 1.26 may fail under 2.4: is a class graded again when the NumPy differs?"""
-    from autograder import batch
+    from autograder.batch import run as batch
 
     before, installed = batch.grader_fingerprint(config, "backprop"), batch.grader_versions()
     monkeypatch.setattr(batch, "grader_versions", lambda: {**installed, "numpy": "0.0.1"})
@@ -203,7 +203,7 @@ def test_student_ids_and_the_rule_for_several_submissions(tmp_path):
 def test_progress_bar_draws_on_a_terminal_and_stays_silent_otherwise():
     import io
 
-    from autograder.progress import ProgressBar
+    from autograder.batch.progress import ProgressBar
     from autograder.results import SubmissionResult
 
     class Terminal(io.StringIO):
@@ -237,7 +237,7 @@ def test_workers_started_afresh_grade_the_same_as_forked_ones(tmp_path):
 
 
 def test_zygote_reports_the_peak_memory_of_its_workers(config, tmp_path):
-    from autograder.sandbox import shared_zygote
+    from autograder.sandbox.workers import shared_zygote
 
     grade_batch([ROOT / "assignments" / "backprop" / "examples" / "ada.ipynb"], assignment="backprop",
                 out_dir=tmp_path, config=config, jobs=1)

@@ -1,9 +1,9 @@
 """Points are earned only for what a check verified about answers the student's code produced."""
 from __future__ import annotations
 
-from autograder.feedback_text import render_text
+from autograder.batch.files import gradescope_json
 from autograder.grading import grade_submission
-from autograder.report_files import gradescope_json
+from autograder.report.feedback_text import render_text
 from autograder.results import Outcome
 from tests.conftest import reference_source, write_submission
 

@@ -13,9 +13,9 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograder.config import load_config
+from autograder.course.config import load_config
+from autograder.course.registry import ASSIGNMENTS
 from autograder.results import result_from_dict
-from autograder.registry import ASSIGNMENTS
 from tests.conftest import ROOT, reference_source, write_submission
 
 EXAMPLES = ROOT / "assignments" / "backprop" / "examples"

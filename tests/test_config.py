@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from autograder.config import ConfigError, describe_schema, load_config
+from autograder.course.config import ConfigError, describe_schema, load_config
+from autograder.course.registry import ASSIGNMENTS
 from autograder.grading import points_for
-from autograder.registry import ASSIGNMENTS
 from tests.conftest import ROOT
 
 

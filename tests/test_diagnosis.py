@@ -5,10 +5,10 @@ import json
 
 import numpy as np
 
-from autograder.diagnosis import Evidence, Misconception, diagnose, error_map, predicts
-from autograder.misconceptions import catalogue_for
-from autograder.registry import ASSIGNMENTS
-from autograder.report_files import gradescope_json
+from autograder.batch.files import gradescope_json
+from autograder.course.registry import ASSIGNMENTS
+from autograder.diagnosis.diagnose import Evidence, Misconception, diagnose, error_map, predicts
+from autograder.diagnosis.misconceptions import catalogue_for
 from autograder.grading import grade_submission
 from tests.conftest import reference_source, write_submission
 

@@ -10,15 +10,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.batch import grade_batch
-from autograder.cases import draw_cases, draw_inputs, draw_layer_dims, hidden_seed
-from autograder.config import SECRET_ENV, GraderConfig, load_config
+from autograder.batch.run import grade_batch
+from autograder.course.cases import draw_cases, draw_inputs, draw_layer_dims, hidden_seed
+from autograder.course.config import SECRET_ENV, GraderConfig, load_config
+from autograder.course.registry import ASSIGNMENTS
+from autograder.course.tasks import CountTask, QuestionTask, Scalar
 from autograder.grading import grade_submission, load_reference
 from autograder.local import load_public_checks
 from autograder.report.render import write_reports
 from autograder.results import Outcome
-from autograder.registry import ASSIGNMENTS
-from autograder.tasks import CountTask, QuestionTask, Scalar
 from tests.conftest import ROOT, reference_source
 
 # Every function of the reference, made wrong by a factor or an offset: every task fails on every case.

@@ -17,15 +17,15 @@ from pathlib import Path
 
 import pytest
 
-from autograder import runner as runner_module
-from autograder import sandbox
-from autograder.config import GraderConfig, load_config
+from autograder.authoring.notebooks import notebook_from_source, write_notebook
+from autograder.authoring.skeleton import strip_solutions
+from autograder.course.config import GraderConfig, load_config
+from autograder.course.registry import ASSIGNMENTS
 from autograder.grading import grade_submission
-from autograder.isolation import worker_uid
-from autograder.notebooks import notebook_from_source, write_notebook
 from autograder.results import Outcome, SubmissionResult
-from autograder.skeleton import strip_solutions
-from autograder.registry import ASSIGNMENTS
+from autograder.sandbox import runner as runner_module
+from autograder.sandbox import workers as sandbox
+from autograder.sandbox.isolation import worker_uid
 from tests.conftest import affected
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -27,10 +27,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder import batch
-from autograder.batch import grade_batch
-from autograder.config import GraderConfig
-from autograder.submission import (
+from autograder.batch import run as batch
+from autograder.batch.run import grade_batch
+from autograder.course.config import GraderConfig
+from autograder.intake.submission import (
     MAX_FOLDER_ENTRIES,
     MAX_SOURCE_BYTES,
     SubmissionError,

@@ -11,10 +11,10 @@ import dataclasses
 import time
 from pathlib import Path
 
-from autograder.config import GraderConfig
+from autograder.course.config import GraderConfig
+from autograder.course.registry import ASSIGNMENTS
 from autograder.grading import grade_submission, time_budget
-from autograder.runner import MAX_RESTARTS
-from autograder.registry import ASSIGNMENTS
+from autograder.sandbox.runner import MAX_RESTARTS
 from tests.test_hostile import (  # noqa: F401  fixtures, used by name
     REFERENCE,
     assert_full_marks_except,

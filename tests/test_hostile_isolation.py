@@ -19,10 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from autograder import leftovers, sandbox
-from autograder.config import GraderConfig
-from autograder.isolation import UID_BASE, Limits
-from autograder.syscall_filter import ARCHITECTURES, denied_calls
+from autograder.course.config import GraderConfig
+from autograder.sandbox import leftovers
+from autograder.sandbox import workers as sandbox
+from autograder.sandbox.isolation import UID_BASE, Limits
+from autograder.sandbox.syscall_filter import ARCHITECTURES, denied_calls
 from tests.test_hostile import (  # noqa: F401  fixtures, used by name
     REFERENCE,
     ROOT,
@@ -279,7 +280,7 @@ def zero_init_loss(num_classes):
 CONTAINER = """
 import ctypes, os, platform, sys
 sys.path.insert(0, {root!r})
-from autograder import syscall_filter
+from autograder.sandbox import syscall_filter
 assert syscall_filter.install()
 if sys.argv[1] == "nothing":
     ins = [(0x20, 0, 0, 0), (0x15, 3, 0, 444), (0x15, 2, 0, 445), (0x15, 1, 0, 446),
@@ -394,7 +395,7 @@ def grading_home(tmp_path: Path, make_config):
 
 def _steal_source() -> str:
     """The skeleton, functions that return the reference's answers if they can read it, and the process probe."""
-    from autograder.skeleton import strip_solutions
+    from autograder.authoring.skeleton import strip_solutions
     from tests.test_hostile import GRADER_TOML, STEAL
 
     candidates = [str(REFERENCE), str(GRADER_TOML), f"/proc/1/root{REFERENCE}", "../" * 12 + str(REFERENCE)[1:],

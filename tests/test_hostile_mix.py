@@ -21,16 +21,16 @@ from pathlib import Path
 
 import pytest
 
-from autograder import batch
-from autograder import runner as runner_module
-from autograder.batch import grade_batch
-from autograder.config import GraderConfig
+from autograder.authoring.skeleton import strip_solutions
+from autograder.batch import run as batch
+from autograder.batch.run import grade_batch
+from autograder.course.config import GraderConfig
+from autograder.course.registry import ASSIGNMENTS
 from autograder.grading import time_budget
-from autograder.isolation import Limits, worker_uid
-from autograder.skeleton import strip_solutions
-from autograder.submission import MAX_SOURCE_BYTES
-from autograder.registry import ASSIGNMENTS
-from autograder.wire import MAX_FRAME_BYTES
+from autograder.intake.submission import MAX_SOURCE_BYTES
+from autograder.sandbox import runner as runner_module
+from autograder.sandbox.isolation import Limits, worker_uid
+from autograder.sandbox.wire import MAX_FRAME_BYTES
 from tests.conftest import MUTANTS, affected, reference_source, write_submission
 from tests.test_hidden import LEAKED_TASKS, LEAKING
 from tests.test_hostile import (  # noqa: F401  fixtures, used by name

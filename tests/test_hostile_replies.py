@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder import wire
-from autograder.config import GraderConfig
+from autograder.course.config import GraderConfig
 from autograder.results import Outcome, result_to_dict
+from autograder.sandbox import wire
 from tests.test_hostile import (  # noqa: F401  fixtures, used by name
     PROTOCOL_FD,
     assert_full_marks_except,
@@ -168,7 +168,7 @@ def linear_forward(x, W, b):
 def test_a_send_to_a_worker_that_never_reads_has_a_deadline(hostile_config: GraderConfig) -> None:
     """Directly: a request larger than the pipe's buffer, to a worker that is not reading, fails after its
     timeout with WorkerLost instead of blocking in the write."""
-    from autograder.sandbox import Worker, WorkerLost
+    from autograder.sandbox.workers import Worker, WorkerLost
     worker = Worker(hostile_config.limits.to_limits())
     try:
         worker.request({"op": "load", "each": 5.0, "statements": [

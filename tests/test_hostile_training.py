@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.config import GraderConfig
+from autograder.course.config import GraderConfig
+from autograder.course.registry import ASSIGNMENTS, assignment_module
 from autograder.grading import grade_submission
-from autograder.registry import ASSIGNMENTS, assignment_module
 from autograder.results import SubmissionResult
 from tests.conftest import reference_source
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from autograder import registry
+from autograder.course import registry
 from autograder.grading import grade_submission
 from autograder.results import Outcome
 from tests.conftest import ROOT, reference_source, write_submission

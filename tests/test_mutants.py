@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder.corpus import Verdict, figures, grade_variant
+from autograder.course.registry import ASSIGNMENTS
+from autograder.diagnosis.corpus import Verdict, figures, grade_variant
 from autograder.grading import grade_submission
 from autograder.local import load_public_checks
-from autograder.registry import ASSIGNMENTS
 from tests.conftest import MUTANTS, ROOT, affected, mutant_header
 
 PATHS = [path for name in sorted(ASSIGNMENTS) for path in sorted((MUTANTS / name).glob("*.py"))]

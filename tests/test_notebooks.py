@@ -7,11 +7,11 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from autograder import registry
-from autograder.assign import build_notebook
+from autograder.authoring.assign import build_notebook
+from autograder.course import registry
+from autograder.course.tasks import TrainTask
 from autograder.grading import grade_submission
 from autograder.results import Outcome
-from autograder.tasks import TrainTask
 from tests.conftest import ROOT
 
 ASSIGNMENTS = sorted(registry.ASSIGNMENTS)  # every assignment folder found

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.numeric import numeric_gradients, perturbations, rel_error, sample_entries
+from autograder.checks.numeric import numeric_gradients, perturbations, rel_error, sample_entries
 
 
 def test_rel_error_of_a_correct_rnn_step_does_not_grow_with_size():

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from autograder.grading import grade_submission
-from autograder.numpy_removals import METHODS, NAMES, removal_hint, removal_in
+from autograder.sandbox.numpy_removals import METHODS, NAMES, removal_hint, removal_in
 from tests.conftest import reference_source, write_submission
 
 NUMPY = tuple(int(part) for part in np.__version__.split(".")[:2])

@@ -7,14 +7,14 @@ import re
 
 import pytest
 
-from autograder.batch import grade_batch
+from autograder.authoring.notebooks import notebook_from_source, write_notebook
+from autograder.batch.run import grade_batch
+from autograder.course.registry import ASSIGNMENTS
 from autograder.grading import grade_submission
-from autograder.notebooks import notebook_from_source, write_notebook
-from autograder.program import plan_program, strip_magics
+from autograder.intake.submission import Cell, load_submission
 from autograder.report import write_reports
 from autograder.results import Outcome
-from autograder.submission import Cell, load_submission
-from autograder.registry import ASSIGNMENTS
+from autograder.sandbox.program import plan_program, strip_magics
 from tests.conftest import ROOT, reference_source, write_submission
 
 
@@ -46,7 +46,7 @@ def test_local_checker_lines_are_not_graded_code():
     """Are the checker import, `check = Checker(...)` and `if check.ready(...)` blocks left out, defs kept?"""
     source = ("import numpy as np\nfrom autograder.local import Checker\ncheck = Checker('backprop', globals())\n"
               "ok = check.ready('f')\nif check.ready('f'):\n    train()\ndef f(x):\n    return check\n"
-              "from autograder.training import rings_dataset\ndata = rings_dataset(0)\n")
+              "from autograder.course.training import rings_dataset\ndata = rings_dataset(0)\n")
     program = plan_program((Cell(1, source),))
     assert [s.source.split("\n")[0] for s in program.statements] == ["import numpy as np", "def f(x):"]
 

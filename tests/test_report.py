@@ -25,11 +25,10 @@ import pytest
 from click.testing import CliRunner
 
 from autograder.cli import main as cli
-from autograder.config import ConfigError, load_config
+from autograder.course.config import ConfigError, load_config
 from autograder.report import ReportError, write_reports
-from autograder.report.load import load_folder, submission_from_record
+from autograder.report.load import Evidence, load_folder, submission_from_record
 from autograder.report.plots import NOT_A_NUMBER, colour, heatmap, histogram_svg
-from autograder.report.load import Evidence
 from autograder.report.render import evidence_view, render_feedback
 from autograder.report.summary import summarize_class
 from tests.conftest import ROOT

@@ -7,9 +7,10 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograder import registry, wire
-from autograder.assign import SourceError, build_notebook, parse_source, write_student_files
-from autograder.skeleton import RegionError, strip_solutions
+from autograder.authoring.assign import SourceError, build_notebook, parse_source, write_student_files
+from autograder.authoring.skeleton import RegionError, strip_solutions
+from autograder.course import registry
+from autograder.sandbox import wire
 from tests.conftest import ROOT
 
 ASSIGNMENTS = sorted(registry.ASSIGNMENTS)  # every assignment folder found

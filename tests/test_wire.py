@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder import wire
+from autograder.sandbox import wire
 
 
 def test_round_trip_keeps_types_shapes_and_dtypes():

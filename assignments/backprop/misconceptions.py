@@ -10,8 +10,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from autograder.diagnosis import Evidence, Misconception, predicts, same
-from autograder.misconceptions import (
+from autograder.diagnosis.diagnose import Evidence, Misconception, predicts, same
+from autograder.diagnosis.misconceptions import (
     Model,
     all_averaged,
     any_of,

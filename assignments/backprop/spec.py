@@ -4,7 +4,7 @@ two-layer net trained with the student's own layers.
 Size letters: N batch, D input, M output, C classes. The points of every check are in grader.toml
 ([assignments.backprop.points]), the solutions in reference/backprop.py.
 """
-from autograder.tasks import (
+from autograder.course.tasks import (
     Arg,
     Assignment,
     BackwardTask,

@@ -5,7 +5,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from autograder.training import Call, Executor, Ref, executor
+from autograder.course.training import Call, Executor, Ref, executor
 
 
 def rings_dataset(seed: int, n: int = 200) -> tuple[np.ndarray, np.ndarray]:

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from autograder.diagnosis import Evidence, Misconception, predicts
-from autograder.misconceptions import all_averaged, any_of, averaged, in_place, sign_flipped
+from autograder.diagnosis.diagnose import Evidence, Misconception, predicts
+from autograder.diagnosis.misconceptions import all_averaged, any_of, averaged, in_place, sign_flipped
 
 CONV = "1. 1D convolution: locality and weight sharing"
 POOL = "2. Max pooling: the max gate"

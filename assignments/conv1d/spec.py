@@ -7,7 +7,7 @@ case come from conv_param (pool_param for pooling), taken in turn so that a few 
 padding and overlapping windows; the output length, which depends on them, is read off the reference. The
 points of every check are in grader.toml ([assignments.conv1d.points]), the solutions in reference/conv1d.py.
 """
-from autograder.tasks import Arg, Assignment, BackwardTask, ForwardTask, Param, QuestionTask, Scalar, TrainTask
+from autograder.course.tasks import Arg, Assignment, BackwardTask, ForwardTask, Param, QuestionTask, Scalar, TrainTask
 
 from .misconceptions import CATALOGUE
 from .training import train_motif_cnn

@@ -13,7 +13,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from autograder.training import Call, Executor, Ref, executor, softmax_gradient
+from autograder.course.training import Call, Executor, Ref, executor, softmax_gradient
 
 LENGTH = 28  # W, the length of every sequence
 CHANNELS = 2  # C

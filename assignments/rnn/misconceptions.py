@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from autograder.diagnosis import Evidence, Misconception, predicts
-from autograder.misconceptions import Model, in_place, missing_transpose
+from autograder.diagnosis.diagnose import Evidence, Misconception, predicts
+from autograder.diagnosis.misconceptions import Model, in_place, missing_transpose
 
 STEP = "1. One step"
 BPTT = "2. A whole sequence, and backprop through time"

@@ -4,7 +4,7 @@ and a sentiment classifier trained with the student's RNN.
 Size letters: N batch, T time steps, D input, H hidden. The points of every check are in grader.toml
 ([assignments.rnn.points]), the solutions in reference/rnn.py.
 """
-from autograder.tasks import Arg, Assignment, BackwardTask, ForwardTask, QuestionTask, Scalar, TrainTask
+from autograder.course.tasks import Arg, Assignment, BackwardTask, ForwardTask, QuestionTask, Scalar, TrainTask
 
 from .misconceptions import CATALOGUE
 from .training import train_sentiment_rnn

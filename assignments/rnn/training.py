@@ -6,7 +6,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from autograder.training import Adam, Call, Executor, executor, softmax_gradient
+from autograder.course.training import Adam, Call, Executor, executor, softmax_gradient
 
 REVIEWS = Path(__file__).resolve().parent / "data" / "reviews.tsv"
 

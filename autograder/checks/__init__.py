@@ -7,8 +7,7 @@ from autograder.checks.layer import grade_backward, grade_forward
 from autograder.checks.loss import grade_loss
 from autograder.checks.question import grade_question
 from autograder.checks.training import grade_training
-from autograder.results import CheckResult, Outcome
-from autograder.tasks import (
+from autograder.course.tasks import (
     BackwardTask,
     CountTask,
     ForwardTask,
@@ -17,6 +16,7 @@ from autograder.tasks import (
     Task,
     TrainTask,
 )
+from autograder.results import CheckResult, Outcome
 
 __all__ = ["TaskContext", "grade_task"]
 

@@ -13,16 +13,16 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from autograder import wire
-from autograder.cases import Case, draw_cases, hidden_seed
-from autograder.config import GraderConfig
-from autograder.diagnosis import Diagnosis, Evidence, Misconception, diagnose, error_map, same
-from autograder.misconceptions import catalogue_for
-from autograder.numeric import rel_error
-from autograder.numpy_removals import with_removal
+from autograder.checks.numeric import rel_error
+from autograder.course.cases import Case, draw_cases, hidden_seed
+from autograder.course.config import GraderConfig
+from autograder.course.tasks import Assignment
+from autograder.diagnosis.diagnose import Diagnosis, Evidence, Misconception, diagnose, error_map, same
+from autograder.diagnosis.misconceptions import catalogue_for
 from autograder.results import CheckResult, Outcome
-from autograder.runner import BudgetSpent, StudentCrash, StudentError, StudentRunner, StudentTimeout
-from autograder.tasks import Assignment
+from autograder.sandbox import wire
+from autograder.sandbox.numpy_removals import with_removal
+from autograder.sandbox.runner import BudgetSpent, StudentCrash, StudentError, StudentRunner, StudentTimeout
 
 Failure = (StudentError, StudentTimeout, StudentCrash)
 MAX_MESSAGES = 3

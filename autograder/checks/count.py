@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.cases import draw_layer_dims
 from autograder.checks.common import Evidence, Tally, TaskContext, call_each, describe
+from autograder.course.cases import draw_layer_dims
+from autograder.course.tasks import CountTask
 from autograder.results import CheckResult
-from autograder.tasks import CountTask
 
 
 def grade_count(ctx: TaskContext, task: CountTask) -> list[CheckResult]:

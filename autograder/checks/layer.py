@@ -6,10 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder import wire
-from autograder.cases import Case, draw_inputs, draw_upstream, rng_for, shape_of
 from autograder.checks.common import (
-    fresh,
     Evidence,
     Tally,
     TaskContext,
@@ -18,6 +15,7 @@ from autograder.checks.common import (
     compare,
     describe,
     drop_handles,
+    fresh,
     judge_array,
     judge_unchanged,
     probe_not_attempted,
@@ -25,9 +23,11 @@ from autograder.checks.common import (
     tuple_text,
     unpack,
 )
-from autograder.numeric import numeric_gradients, perturbations, sample_entries
+from autograder.checks.numeric import nudged_inputs, numeric_gradients, perturbations, sample_entries
+from autograder.course.cases import Case, draw_inputs, draw_upstream, rng_for, shape_of
+from autograder.course.tasks import BackwardTask, ForwardTask
 from autograder.results import CheckResult
-from autograder.tasks import BackwardTask, ForwardTask
+from autograder.sandbox import wire
 
 GRADCHECK_ENTRIES = 24  # nudged entries per input and case; the reference comparison covers every entry
 
@@ -230,8 +230,8 @@ def run_gradchecks(ctx: TaskContext) -> None:
     queued, ctx.gradchecks = ctx.gradchecks, []
     for forward in dict.fromkeys(job.forward for job in queued):
         jobs = [job for job in queued if job.forward == forward]
-        outcomes = ctx.runner.sweep_many(forward, [(job.args, job.pick, perturbations(job.entries, ctx.tol.step))
-                                                  for job in jobs])
+        nudged = [(list(nudged_inputs(job.args, perturbations(job.entries, ctx.tol.step))), job.pick) for job in jobs]
+        outcomes = ctx.runner.sweep_many(forward, nudged)
         for job, outputs in zip(jobs, outcomes):
             _judge_gradcheck(ctx, job, outputs)
 

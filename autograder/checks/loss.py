@@ -5,9 +5,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from autograder.cases import STABILITY_SCALE, Case, draw_inputs
 from autograder.checks.common import (
-    fresh,
     Evidence,
     Tally,
     TaskContext,
@@ -15,14 +13,16 @@ from autograder.checks.common import (
     close,
     compare,
     describe,
+    fresh,
     judge_array,
     judge_unchanged,
     scalar_problem,
     unpack,
 )
 from autograder.checks.layer import gradcheck_cases, queue_gradcheck, run_gradchecks
+from autograder.course.cases import STABILITY_SCALE, Case, draw_inputs
+from autograder.course.tasks import LossTask
 from autograder.results import CheckResult
-from autograder.tasks import LossTask
 
 
 def grade_loss(ctx: TaskContext, task: LossTask) -> list[CheckResult]:

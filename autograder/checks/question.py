@@ -3,20 +3,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.cases import draw_inputs
 from autograder.checks.common import (
     Evidence,
     Tally,
     TaskContext,
     call_each,
     compare,
+    describe,
     fresh,
     judge_unchanged,
-    describe,
     unpack,
 )
+from autograder.course.cases import draw_inputs
+from autograder.course.tasks import Arg, QuestionTask
 from autograder.results import CheckResult
-from autograder.tasks import Arg, QuestionTask
 
 
 def grade_question(ctx: TaskContext, task: QuestionTask) -> list[CheckResult]:

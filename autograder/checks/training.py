@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from autograder import training, wire
 from autograder.checks.common import Failure, NotAttempted, Tally, TaskContext
-from autograder.diagnosis import Diagnosis
+from autograder.course import training
+from autograder.course.tasks import TrainTask
+from autograder.diagnosis.diagnose import Diagnosis
 from autograder.results import CheckResult, Outcome
-from autograder.runner import StudentError
-from autograder.tasks import TrainTask
+from autograder.sandbox import wire
+from autograder.sandbox.runner import StudentError
 
 
 def remote_executor(ctx: TaskContext) -> training.Executor:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autograder.diagnosis import Diagnosis
+from autograder.diagnosis.diagnose import Diagnosis
 from autograder.results import CheckResult, SubmissionResult, result_from_dict
 
 

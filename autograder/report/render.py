@@ -12,10 +12,10 @@ from pathlib import Path
 
 import jinja2
 
+from autograder.batch.files import number
 from autograder.report.load import Check, Evidence, ResultsFolder, Submission, load_folder
 from autograder.report.plots import Heatmap, heatmap, histogram_svg
 from autograder.report.summary import ClassSummary, summarize_class
-from autograder.report_files import number
 from autograder.results import Outcome
 
 AUDIENCES = ("student", "ta")

@@ -8,10 +8,10 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
-from autograder.gradebook import error_kind, runtime_failure
-from autograder.program import UNPARSED
+from autograder.batch.gradebook import error_kind, runtime_failure
 from autograder.report.load import ResultsFolder, Submission
 from autograder.results import Outcome
+from autograder.sandbox.program import UNPARSED
 
 SLOWEST = 10  # rows in the table of slowest submissions
 

@@ -26,9 +26,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 
-from autograder.config import ConfigError, GraderConfig
-from autograder.discover import expand, student_of
-from autograder.gradebook import (
+from autograder.batch.files import make_record, text_sha256, write_record, write_result
+from autograder.batch.gradebook import (
     Graded,
     counted,
     summarize,
@@ -36,17 +35,18 @@ from autograder.gradebook import (
     write_gradebook,
     write_summary,
 )
+from autograder.batch.pool import Died, GraderPool, Interrupted, interrupted_by_signals
+from autograder.course.config import ConfigError, GraderConfig
+from autograder.course.registry import ASSIGNMENTS
 from autograder.grading import grade_submission, points_for
-from autograder.leftovers import scratch_prefix
-from autograder.numpy_removals import grader_versions
-from autograder.pool import Died, GraderPool, Interrupted, interrupted_by_signals
-from autograder.report_files import make_record, text_sha256, write_record, write_result
+from autograder.intake.discover import expand, student_of
+from autograder.intake.submission import modified_time, source_digest, submission_id
 from autograder.results import CheckResult, Outcome, SubmissionResult
-from autograder.sandbox import forget_inherited_zygote, require_isolation, scratch_base
-from autograder.submission import modified_time, source_digest, submission_id
-from autograder.registry import ASSIGNMENTS
+from autograder.sandbox.leftovers import scratch_prefix
+from autograder.sandbox.numpy_removals import grader_versions
+from autograder.sandbox.workers import forget_inherited_zygote, require_isolation, scratch_base
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parents[1]  # the autograder package: its code is in the fingerprint
 
 
 @dataclass

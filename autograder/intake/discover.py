@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from autograder.submission import IGNORED_PARTS, SOURCE_SUFFIXES, is_folder, submission_id
+from autograder.intake.submission import IGNORED_PARTS, SOURCE_SUFFIXES, is_folder, submission_id
 
 
 def expand(paths: list[Path]) -> list[Path]:

@@ -23,11 +23,11 @@ from typing import Any
 
 import numpy as np
 
-from autograder import leftovers, wire
-from autograder.isolation import Limits, fork_uid_sweeper, worker_uid
-from autograder.zygote import VISIBLE_ENV, Zygote
+from autograder.sandbox import leftovers, wire
+from autograder.sandbox.isolation import Limits, fork_uid_sweeper, worker_uid
+from autograder.sandbox.zygote import VISIBLE_ENV, Zygote
 
-PACKAGE_PARENT = Path(__file__).resolve().parent.parent
+PACKAGE_PARENT = Path(__file__).resolve().parents[2]  # the folder holding the autograder package
 GRACE_SECONDS = 1.0
 MEMORY_SAMPLE_SECONDS = 0.05  # while waiting for a reply, how often the worker's address space is looked at
 START_TIMEOUT = 30.0
@@ -153,7 +153,7 @@ class Worker:
                 self.pid = self.zygote.spawn(request_read, reply_write, log_fd)
             else:
                 self.popen = subprocess.Popen(
-                    [sys.executable, "-E", "-s", "-m", "autograder.worker"], stdin=request_read,
+                    [sys.executable, "-E", "-s", "-m", "autograder.sandbox.worker"], stdin=request_read,
                     stdout=reply_write, stderr=log_fd, cwd=PACKAGE_PARENT, env=worker_env(),
                     start_new_session=True)
                 self.pid = self.popen.pid

@@ -19,7 +19,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.isolation import UID_BASE, fork_uid_sweeper
+from autograder.sandbox.isolation import UID_BASE, fork_uid_sweeper
 
 SCRATCH_PREFIX = "autograder-worker-"
 SCRATCH_NAME = re.compile(rf"{SCRATCH_PREFIX}(\d+)-(\d+)-")

@@ -9,7 +9,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from autograder.tasks import Arg, Input, Param, Scalar
+from autograder.course.tasks import Arg, Input, Param, Scalar
 
 SIZE_RANGE = range(2, 10)
 STABILITY_SCALE = 1e3

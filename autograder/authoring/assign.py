@@ -21,11 +21,11 @@ from pathlib import Path
 import nbformat
 from nbformat.notebooknode import NotebookNode
 
-from autograder.config import GraderConfig
+from autograder.authoring.skeleton import BEGIN, END, strip_solutions
+from autograder.course.config import GraderConfig
+from autograder.course.registry import ASSIGNMENTS
 from autograder.grading import load_reference, points_for
 from autograder.local import record_public_checks
-from autograder.skeleton import BEGIN, END, strip_solutions
-from autograder.registry import ASSIGNMENTS
 
 TASK_MARKER = re.compile(r"^<!--\s*task:\s*(\w+)\s*-->\s*$")
 FENCE_OPEN = re.compile(r"^```python\s*$")

@@ -12,9 +12,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.config import GraderConfig
+from autograder.course.config import GraderConfig
+from autograder.course.registry import ASSIGNMENTS
 from autograder.grading import grade_submission
-from autograder.registry import ASSIGNMENTS
 from autograder.results import SubmissionResult
 
 

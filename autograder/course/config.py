@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Callable
 
-from autograder.isolation import Limits
+from autograder.sandbox.isolation import Limits
 
 
 class ConfigError(ValueError):

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autograder.config import BatchSettings
-from autograder.program import UNPARSED
-from autograder.report_files import number, write_atomic
+from autograder.batch.files import number, write_atomic
+from autograder.course.config import BatchSettings
+from autograder.course.tasks import Assignment
 from autograder.results import Outcome, SubmissionResult, result_from_dict
-from autograder.runner import FILLING_MEMORY
-from autograder.tasks import Assignment
+from autograder.sandbox.program import UNPARSED
+from autograder.sandbox.runner import FILLING_MEMORY
 
 CANVAS_ID_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 

@@ -12,13 +12,12 @@ from typing import Any
 
 import numpy as np
 
-from autograder import wire
-from autograder.config import GradingSettings
-from autograder.isolation import Limits
-from autograder.numeric import nudged_inputs, stack_outputs
-from autograder.numpy_removals import with_removal
-from autograder.program import Program, Statement
-from autograder.sandbox import Worker, WorkerLost
+from autograder.course.config import GradingSettings
+from autograder.sandbox import wire
+from autograder.sandbox.isolation import Limits
+from autograder.sandbox.numpy_removals import with_removal
+from autograder.sandbox.program import Program, Statement
+from autograder.sandbox.workers import Worker, WorkerLost
 
 MAX_RESTARTS = 16
 # A call that ran out of time after its address space grew by this share of the memory limit: the summary
@@ -130,19 +129,19 @@ class StudentRunner:
 
         return self._many("calls", fn, items, frame, outcome, self.settings.call_timeout)
 
-    def sweep_many(self, fn: str, jobs: list[tuple[list[Any], int | None, list[list]]]
-                   ) -> list[np.ndarray | Exception]:
-        """For each (args, pick, perturb): `fn`'s output (item `pick` of its result) at every nudge of `perturb`
-        (see numeric.perturbations), stacked; in one round trip. Each outcome is the outputs or the failure.
+    def sweep_many(self, fn: str, jobs: list[tuple[list[list[Any]], int | None]]) -> list[np.ndarray | Exception]:
+        """For each (arg_lists, pick): `fn`'s output (item `pick` of its result) at every argument list, stacked
+        as float64; in one round trip. Each outcome is the outputs or the failure.
 
-        The grader nudges the inputs and sends each nudged copy as a call of the same form as any other (the
-        cache kept in the worker as a handle): the worker only calls the function, and a submission that patches
-        the worker can forge no more than its function could return, nor tell these calls from the others but
-        by their inputs. A sweep has call_timeout per call and call_timeout per 100 calls in all."""
+        The checks nudge the inputs of a numeric gradient and each nudged copy goes as a call of the same form
+        as any other (the cache kept in the worker as a handle): the worker only calls the function, so a
+        submission that patches the worker can forge no more than its function could return, nor tell these
+        calls from the others but by their inputs. A sweep has call_timeout per call and call_timeout per 100
+        calls in all."""
         frame = wire.Frame()
-        items, owner, picks = [], [], [pick for _, pick, _ in jobs]
-        for index, (args, pick, perturb) in enumerate(jobs):
-            for nudged in nudged_inputs(args, perturb):
+        items, owner, picks = [], [], [pick for _, pick in jobs]
+        for index, (arg_lists, pick) in enumerate(jobs):
+            for nudged in arg_lists:
                 items.append({"fn": fn, "args": [frame.encode(a) for a in nudged],
                               "keep": [] if pick is None else [pick + 1], "echo": False})  # the cache
                 owner.append(index)
@@ -154,7 +153,7 @@ class StudentRunner:
                 raise self._malformed("a reply without its result")
             return answer.decode(item["result"])
 
-        longest = max(len(perturb) for _, _, perturb in jobs)
+        longest = max(len(arg_lists) for arg_lists, _ in jobs)
         total = self.settings.call_timeout * max(1.0, longest / 100) * len(jobs)
         outputs: list[list[Any]] = [[] for _ in jobs]
         failures: dict[int, Exception] = {}
@@ -178,7 +177,7 @@ class StudentRunner:
                 stacked.append(failures[index])
                 continue
             try:
-                stacked.append(stack_outputs(outputs[index]))
+                stacked.append(np.stack([np.asarray(o, dtype=np.float64) for o in outputs[index]]))
             except (TypeError, ValueError):
                 stacked.append(StudentError("TypeError", "its outputs at nearby inputs are not numeric arrays of "
                                                          "one shape", fn=fn))

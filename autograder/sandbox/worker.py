@@ -1,6 +1,6 @@
 """The worker: a separate process that runs one student's code and answers calls into it.
 
-Started by `sandbox.Worker` as ``python -m autograder.worker``. It imports numpy, confines itself
+Started by `sandbox.Worker` as ``python -m autograder.sandbox.worker``. It imports numpy, confines itself
 (`isolation.confine`) and only then reads student code. It speaks `wire` frames on two private pipe
 descriptors; the student's stdout and stderr go to a size-limited log file instead. It never sees the
 reference or the checks: it runs what it is sent and reports what came back.
@@ -21,8 +21,8 @@ import numpy.fft  # noqa: F401  numpy imports these lazily; import them once her
 import numpy.linalg  # noqa: F401  so that a student's first np.random call costs microseconds, not 12 ms
 import numpy.random  # noqa: F401
 
-from autograder import wire
-from autograder.isolation import Limits, confine
+from autograder.sandbox import wire
+from autograder.sandbox.isolation import Limits, confine
 
 MAX_MESSAGE_CHARS = 2000
 
@@ -275,7 +275,7 @@ def run_worker(channel: Channel) -> None:
 
 def main() -> None:
     if len(sys.argv) == 3 and sys.argv[1] == "--zygote":
-        from autograder.zygote import serve_zygote
+        from autograder.sandbox.zygote import serve_zygote
 
         serve_zygote(int(sys.argv[2]), start_worker)
         return

@@ -12,9 +12,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from autograder.diagnosis import EVERY, Evidence, Fits, Misconception, predicts, same
-from autograder.numpy_removals import removal_in
-
+from autograder.diagnosis.diagnose import EVERY, Evidence, Fits, Misconception, predicts, same
+from autograder.sandbox.numpy_removals import removal_in
 
 Model = Callable[[Evidence], "dict[str, Any] | None"]
 

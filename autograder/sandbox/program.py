@@ -5,7 +5,7 @@ loops, bare calls such as `plt.plot(...)` or `train()`) are skipped, so a studen
 grading slow, unless a graded function needs them: a loop or call that fills a table a graded function reads
 (directly or through other functions) runs too, as it would in Python. IPython magics and shell lines become
 no-ops. A cell (or .py file) that does not parse loses only the top-level definitions the bad lines are in
-(autograder.syntax); the rest runs, and what was lost is reported.
+(autograder.sandbox.syntax); the rest runs, and what was lost is reported.
 """
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ import symtable
 from dataclasses import dataclass, field, replace
 from typing import Iterable
 
-from autograder.submission import Cell
-from autograder.syntax import PARSE_ERRORS, Unparsed, parse_parts
+from autograder.intake.submission import Cell
+from autograder.sandbox.syntax import PARSE_ERRORS, Unparsed, parse_parts
 
 KEPT = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign,
         ast.AnnAssign, ast.AugAssign, ast.If, ast.Try, ast.With, ast.Global)

@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from autograder.wire import Ref, follow
+from autograder.sandbox.wire import Ref, follow
 
 __all__ = ["Adam", "Call", "Executor", "Ref", "executor", "local_executor", "softmax_gradient"]
 

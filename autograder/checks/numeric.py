@@ -61,13 +61,11 @@ def stack_outputs(outputs: list[Any]) -> np.ndarray:
     return np.stack([np.asarray(o, dtype=np.float64) for o in outputs]) if outputs else np.zeros((0,))
 
 
-def sweep_outputs(function: Callable[..., Any], args: list[Any], pick: int | None,
-                  perturb: list[list]) -> np.ndarray:
-    """`function`'s output (item `pick` of its result) at each nudge of `perturb`, stacked as float64: in the
+def outputs_at(function: Callable[..., Any], arg_lists: list[list[Any]], pick: int | None) -> np.ndarray:
+    """`function`'s output (item `pick` of its result) at each argument list, stacked as float64: in the
     student's own kernel. The grader sends every nudged copy to the worker as a call instead (see
     StudentRunner.sweep_many), so no helper of the worker decides what a numeric gradient is made of."""
-    return stack_outputs([function(*nudged) if pick is None else function(*nudged)[pick]
-                          for nudged in nudged_inputs(args, perturb)])
+    return stack_outputs([function(*args) if pick is None else function(*args)[pick] for args in arg_lists])
 
 
 def numeric_gradients(outputs: np.ndarray, upstream: np.ndarray, entries: dict[int, np.ndarray],

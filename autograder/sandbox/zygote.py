@@ -22,8 +22,8 @@ import threading
 import time
 from typing import Callable
 
-from autograder import isolation
-from autograder.isolation import fork_uid_sweeper, prepare_root
+from autograder.sandbox import isolation
+from autograder.sandbox.isolation import fork_uid_sweeper, prepare_root
 
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
@@ -197,7 +197,7 @@ class Zygote:
     def __init__(self, env: dict[str, str], cwd: str) -> None:
         self.control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.process = subprocess.Popen(
-            [sys.executable, "-E", "-s", "-m", "autograder.worker", "--zygote", str(theirs.fileno())],
+            [sys.executable, "-E", "-s", "-m", "autograder.sandbox.worker", "--zygote", str(theirs.fileno())],
             pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, cwd=cwd, env=env, start_new_session=True)
         theirs.close()

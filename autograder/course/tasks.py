@@ -118,7 +118,7 @@ class TrainTask:
 
     name: str
     uses: tuple[str, ...]
-    trainer: Callable[..., float]  # trainer(layers, seed=...) -> test accuracy (see autograder.training)
+    trainer: Callable[..., float]  # trainer(layers, seed=...) -> test accuracy (see autograder.course.training)
     threshold: float
 
 
@@ -128,7 +128,7 @@ Task = ForwardTask | BackwardTask | LossTask | CountTask | QuestionTask | TrainT
 @dataclass(frozen=True)
 class Assignment:
     """An assignment: its size letters, its tasks in the order they are graded, and its catalogue of
-    misconceptions (task id -> entries, see autograder.misconceptions)."""
+    misconceptions (task id -> entries, see autograder.diagnosis.misconceptions)."""
 
     name: str
     letters: tuple[str, ...]

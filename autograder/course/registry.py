@@ -1,7 +1,7 @@
 """The assignments there are: every folder of assignments/ with a spec.py, found when first asked for.
 
 An assignment is a self-contained folder: its notebook source (notebook.md), its spec (spec.py, defining
-ASSIGNMENT with autograder.tasks), its catalogue of misconceptions, its trainer and data, its examples. The
+ASSIGNMENT with autograder.course.tasks), its catalogue of misconceptions, its trainer and data, its examples. The
 spec is imported as a package of its own, so it may import its neighbours (`from .training import ...`).
 Folders listed in the environment variable AUTOGRADER_ASSIGNMENTS (os.pathsep-separated; each either an
 assignment folder or a folder of them) are found too, after the repository's own.
@@ -16,9 +16,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Iterator, Mapping
 
-from autograder.tasks import Assignment
+from autograder.course.tasks import Assignment
 
-ASSIGNMENTS_DIR = Path(__file__).resolve().parent.parent / "assignments"
+ASSIGNMENTS_DIR = Path(__file__).resolve().parents[2] / "assignments"
 EXTRA_ENV = "AUTOGRADER_ASSIGNMENTS"
 SPEC = "spec.py"
 

@@ -27,7 +27,7 @@ import resource
 import signal
 from dataclasses import asdict, dataclass
 
-from autograder import landlock, syscall_filter
+from autograder.sandbox import landlock, syscall_filter
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
