@@ -23,7 +23,7 @@ from nbformat.notebooknode import NotebookNode
 
 from autograder.authoring.skeleton import BEGIN, END, strip_solutions
 from autograder.course.config import GraderConfig
-from autograder.course.registry import ASSIGNMENTS
+from autograder.course.registry import ASSIGNMENTS, folder_of
 from autograder.grading import load_reference, points_for
 from autograder.local import record_public_checks
 
@@ -87,10 +87,12 @@ def without_markers(source: str) -> str:
     return "\n".join(line for line in source.splitlines() if not (BEGIN.match(line) or END.match(line)))
 
 
-def build_notebook(name: str, root: Path, solutions: bool = False) -> NotebookNode:
-    """The notebook of one assignment: skeletons for students, or the reference filled in."""
-    source_path = root / "assignments" / name / "notebook.md"
-    reference_path = root / "reference" / f"{name}.py"
+def build_notebook(name: str, root: Path, solutions: bool = False, reference: Path | None = None) -> NotebookNode:
+    """The notebook of one assignment: skeletons for students, or the reference filled in. The notebook source
+    is the assignment folder's (wherever the registry found it); the reference is `reference`, by default
+    root/reference/<name>.py."""
+    source_path = folder_of(name) / "notebook.md"
+    reference_path = reference or root / "reference" / f"{name}.py"
     reference_text = reference_path.read_text()
     notebook = nbformat.v4.new_notebook()
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -118,9 +120,9 @@ def write_student_files(name: str, config: GraderConfig, out_dir: Path) -> list[
     assignment = ASSIGNMENTS[name]
     out_dir.mkdir(parents=True, exist_ok=True)
     notebook_path = out_dir / f"{name}.ipynb"
-    notebook_path.write_text(nbformat.writes(build_notebook(name, root)) + "\n")
-    module_path = out_dir / f"{name}.py"
     reference_path = config.assignments[name].reference
+    notebook_path.write_text(nbformat.writes(build_notebook(name, root, reference=reference_path)) + "\n")
+    module_path = out_dir / f"{name}.py"
     module_path.write_text(strip_solutions(reference_path.read_text(), str(reference_path)))
     checks = record_public_checks(assignment, config, load_reference(reference_path), points_for(config, assignment))
     checks_path = out_dir / f"{name}.checks.json"
