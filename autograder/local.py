@@ -178,7 +178,7 @@ class CheckReport:
 
 
 class Checker:
-    """`check = Checker("backprop", globals())`, then `check("linear_forward")` in any cell."""
+    """`check = Checker(NAME, globals())` in a notebook, then `check(TASK)` in any cell."""
 
     def __init__(self, assignment: str, namespace: dict[str, Any], checks_file: Path | str | None = None) -> None:
         self.assignment = ASSIGNMENTS[assignment]

@@ -230,7 +230,8 @@ def run_gradchecks(ctx: TaskContext) -> None:
     queued, ctx.gradchecks = ctx.gradchecks, []
     for forward in dict.fromkeys(job.forward for job in queued):
         jobs = [job for job in queued if job.forward == forward]
-        nudged = [(list(nudged_inputs(job.args, perturbations(job.entries, ctx.tol.step))), job.pick) for job in jobs]
+        nudged = [(list(nudged_inputs(job.args, perturbations(job.entries, ctx.tol.step), share=True)), job.pick)
+                  for job in jobs]
         outcomes = ctx.runner.sweep_many(forward, nudged)
         for job, outputs in zip(jobs, outcomes):
             _judge_gradcheck(ctx, job, outputs)

@@ -48,10 +48,13 @@ def perturbations(entries: dict[int, np.ndarray], step: float) -> list[list]:
     return plan
 
 
-def nudged_inputs(args: list[Any], perturb: list[list]) -> Iterator[list[Any]]:
-    """Fresh copies of the inputs, one per nudge of `perturb`, with that one entry moved."""
+def nudged_inputs(args: list[Any], perturb: list[list], share: bool = False) -> Iterator[list[Any]]:
+    """The inputs once per nudge of `perturb`, with that one entry moved: fresh copies of every array, or with
+    `share`, a copy of the nudged array only and the others as they are (for arguments that are encoded for
+    a worker, which decodes fresh arrays for every call: each is then sent once, not once per nudge)."""
     for arg_index, flat_index, delta in perturb:
-        nudged = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+        nudged = list(args) if share else [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+        nudged[arg_index] = np.array(nudged[arg_index], copy=True) if share else nudged[arg_index]
         nudged[arg_index].reshape(-1)[flat_index] += delta
         yield nudged
 

@@ -90,7 +90,7 @@ def folder_of(name: str) -> Path:
 
 
 def assignment_module(name: str, part: str) -> ModuleType:
-    """A module of the assignment's folder, e.g. assignment_module("rnn", "training")."""
+    """A module of the assignment's folder, e.g. assignment_module(name, "training") for its trainer."""
     folder = folder_of(name)
     return importlib.import_module(f"{_package(folder)}.{part}")
 

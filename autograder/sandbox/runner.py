@@ -133,17 +133,15 @@ class StudentRunner:
         """For each (arg_lists, pick): `fn`'s output (item `pick` of its result) at every argument list, stacked
         as float64; in one round trip. Each outcome is the outputs or the failure.
 
-        The checks nudge the inputs of a numeric gradient and each nudged copy goes as a call of the same form
-        as any other (the cache kept in the worker as a handle): the worker only calls the function, so a
-        submission that patches the worker can forge no more than its function could return, nor tell these
-        calls from the others but by their inputs. A sweep has call_timeout per call and call_timeout per 100
-        calls in all."""
+        The checks nudge the inputs of a numeric gradient and each nudged copy goes as a call: the worker only
+        calls the function and sends back item `pick` of what it returned, so a submission that patches the
+        worker can forge no more than its function could return (a function can tell a nudged input from the
+        call before it, too). A sweep has call_timeout per call and call_timeout per 100 calls in all."""
         frame = wire.Frame()
-        items, owner, picks = [], [], [pick for _, pick in jobs]
+        items, owner = [], []
         for index, (arg_lists, pick) in enumerate(jobs):
             for nudged in arg_lists:
-                items.append({"fn": fn, "args": [frame.encode(a) for a in nudged],
-                              "keep": [] if pick is None else [pick + 1], "echo": False})  # the cache
+                items.append({"fn": fn, "args": [frame.encode(a) for a in nudged], "pick": pick})
                 owner.append(index)
         if not items:
             return [np.zeros((0,)) for _ in jobs]
@@ -159,18 +157,10 @@ class StudentRunner:
         failures: dict[int, Exception] = {}
         for index, result in zip(owner, self._many("calls", fn, items, frame, outcome, self.settings.call_timeout,
                                                    total=total)):
-            pick = picks[index]
-            if isinstance(result, (tuple, list)):
-                self.drop([part for part in result if isinstance(part, wire.Handle)])
             if isinstance(result, Exception):
                 failures.setdefault(index, result)
-            elif pick is None:
-                outputs[index].append(result)
-            elif isinstance(result, (tuple, list)) and len(result) > pick:
-                outputs[index].append(result[pick])
             else:
-                failures.setdefault(index, StudentError("TypeError", f"it returned {type(result).__name__}, not a "
-                                                                     f"tuple, at nearby inputs", fn=fn))
+                outputs[index].append(result)
         stacked: list[np.ndarray | Exception] = []
         for index in range(len(jobs)):
             if index in failures:
@@ -186,10 +176,14 @@ class StudentRunner:
     def _many(self, op: str, fn: str, items: list[dict], frame: wire.Frame, outcome: Any, each: float,
               total: float | None = None) -> list:
         """One request of independent items, each timed on its own (and all within `total`, by default `each`
-        per item); a failure per item, or for all if the worker is lost or breaks the protocol."""
-        message = {"op": op, "fn": fn, op: items, "each": each}
+        per item); a failure per item, or for all if the worker is lost or breaks the protocol.
+
+        With a `total`, the worker does not announce each item it starts (hundreds of nudged calls of one
+        gradient check): each item still has its own alarm in the worker, and the grader waits `total`."""
+        message = {"op": op, "fn": fn, op: items, "each": each, "quiet": total is not None}
         try:
-            reply, answer = self._request(message, total or each * max(1, len(items)), frame, each=each)
+            reply, answer = self._request(message, total or each * max(1, len(items)), frame,
+                                          each=None if total is not None else each)
             replies = reply.get("replies")
             # The worker stops at the first item that times out: the items after it were never called.
             if not isinstance(replies, list) or not replies or len(replies) > len(items) or (

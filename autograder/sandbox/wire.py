@@ -65,9 +65,17 @@ class Frame:
 
     def __init__(self, buffers: list[bytes] | None = None) -> None:
         self.buffers: list[bytes] = [] if buffers is None else buffers
+        self._sent: dict[int, tuple[Any, Any]] = {}  # id of an array encoded before -> (the array, its encoding)
 
     def encode(self, value: Any) -> Any:
-        return encode(value, buffers=self.buffers)
+        """`value` encoded, its arrays as raw buffers; an array object encoded before in this frame refers to
+        the same buffer (the other side decodes a fresh copy for each reference)."""
+        if isinstance(value, np.ndarray) and id(value) in self._sent:
+            return self._sent[id(value)][1]
+        encoded = encode(value, buffers=self.buffers)
+        if isinstance(value, np.ndarray):
+            self._sent[id(value)] = (value, encoded)  # the array is kept, so its id is not reused meanwhile
+        return encoded
 
     def decode(self, data: Any) -> Any:
         return decode(data, buffers=self.buffers)
