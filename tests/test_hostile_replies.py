@@ -35,6 +35,20 @@ def _frame(message: object) -> bytes:
     return struct.pack(">I", len(inner)) + inner
 
 
+def _linear_forward_writing(data: bytes) -> str:
+    """A correct linear_forward that first writes `data` to the worker's reply pipe."""
+    return f"""
+import os as _os
+
+def linear_forward(x, W, b):
+    try:
+        _os.write({PROTOCOL_FD}, {data!r})
+    except OSError:
+        pass
+    return x @ W + b, (x, W)
+"""
+
+
 # ------------------------------------------------------------------------------- 1. decoding raises WireError
 
 
@@ -53,16 +67,7 @@ FORGED_REPLIES = {
 @pytest.mark.parametrize("forged", FORGED_REPLIES)
 def test_a_forged_reply_costs_its_task_only(tmp_path: Path, hostile_config: GraderConfig, forged: str) -> None:
     frame = _frame(FORGED_REPLIES[forged])
-    result, elapsed = grade_appended(tmp_path, hostile_config, f"""
-import os as _os
-
-def linear_forward(x, W, b):
-    try:
-        _os.write({PROTOCOL_FD}, {frame!r})
-    except OSError:
-        pass
-    return x @ W + b, (x, W)
-""")
+    result, elapsed = grade_appended(tmp_path, hostile_config, _linear_forward_writing(frame))
     assert elapsed < 20
     assert result.error is None
     assert "crashed" in feedback(result, "linear_forward") or \
@@ -198,16 +203,7 @@ def test_an_oversized_reply_is_refused_before_it_is_read(tmp_path: Path, hostile
     far above the largest legitimate reply and far below what would strain the grader."""
     assert 1 << 21 < wire.MAX_FRAME_BYTES <= 16 << 20
     header = struct.pack(">I", wire.MAX_FRAME_BYTES + 1)
-    result, elapsed = grade_appended(tmp_path, hostile_config, f"""
-import os as _os
-
-def linear_forward(x, W, b):
-    try:
-        _os.write({PROTOCOL_FD}, {header!r})
-    except OSError:
-        pass
-    return x @ W + b, (x, W)
-""")
+    result, elapsed = grade_appended(tmp_path, hostile_config, _linear_forward_writing(header))
     assert elapsed < 20
     assert "crashed" in feedback(result, "linear_forward")
     assert_full_marks_except(result, hostile_config, "linear_forward", "linear_backward")
