@@ -1,4 +1,4 @@
-"""Reference solutions for the `backprop` assignment: affine layer, ReLU, softmax loss, parameter counts.
+"""Your solutions to the `backprop` assignment: affine layer, ReLU, softmax loss, parameter counts.
 
 Convention (CS231n style): ``forward(...) -> (out, cache)`` and ``backward(dout, cache) -> grads`` with the
 gradients in the order of the forward's inputs. Everything is float64.

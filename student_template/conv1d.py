@@ -1,4 +1,4 @@
-"""Reference solutions for the `conv1d` assignment: a 1D convolution, max pooling, SGD with momentum.
+"""Your solutions to the `conv1d` assignment: a 1D convolution, max pooling, SGD with momentum.
 
 Shapes: N batch, C input channels, W input length, F filters, K kernel (or pool) width, W_out output length.
 A convolution is computed as deep-learning libraries compute it, a cross-correlation: the kernel is not

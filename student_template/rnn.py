@@ -1,4 +1,4 @@
-"""Reference solutions for the `rnn` assignment: a vanilla tanh RNN, one step and backprop through time.
+"""Your solutions to the `rnn` assignment: a vanilla tanh RNN, one step and backprop through time.
 
 Shapes: N batch, T time steps, D input size, H hidden size. Everything is float64.
 """

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from autograder.authoring.assign import SourceError, build_notebook, parse_source, write_student_files
-from autograder.authoring.skeleton import RegionError, strip_solutions
+from autograder.authoring.skeleton import RegionError, skeleton_module, strip_solutions
 from autograder.course import registry
 from autograder.sandbox import wire
 from tests.conftest import ROOT
@@ -111,3 +111,12 @@ def test_notebook_source_is_parsed_into_cells_and_rejects_an_open_block():
     assert cells == [("markdown", "# Title"), ("code", "x = 1"), ("task", "f"), ("markdown", "More prose")]
     with pytest.raises(SourceError, match="never closed"):
         parse_source("```python\nx = 1\n", "nb.md")
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_skeleton_module_does_not_say_it_is_the_reference(assignment):
+    """Does the student's .py open with a docstring about their own solutions, not "Reference solutions for"?"""
+    skeleton = (ROOT / "student_template" / f"{assignment}.py").read_text()
+    first = skeleton.splitlines()[0]
+    assert first.startswith('"""Your solutions to ') and "Reference" not in first, first
+    assert skeleton == skeleton_module((ROOT / "reference" / f"{assignment}.py").read_text())

@@ -21,7 +21,7 @@ from pathlib import Path
 import nbformat
 from nbformat.notebooknode import NotebookNode
 
-from autograder.authoring.skeleton import BEGIN, END, strip_solutions
+from autograder.authoring.skeleton import BEGIN, END, skeleton_module, strip_solutions
 from autograder.course.config import GraderConfig
 from autograder.course.registry import ASSIGNMENTS, folder_of
 from autograder.grading import load_reference, points_for
@@ -123,7 +123,7 @@ def write_student_files(name: str, config: GraderConfig, out_dir: Path) -> list[
     reference_path = config.assignments[name].reference
     notebook_path.write_text(nbformat.writes(build_notebook(name, root, reference=reference_path)) + "\n")
     module_path = out_dir / f"{name}.py"
-    module_path.write_text(strip_solutions(reference_path.read_text(), str(reference_path)))
+    module_path.write_text(skeleton_module(reference_path.read_text(), str(reference_path)))
     checks = record_public_checks(assignment, config, load_reference(reference_path), points_for(config, assignment))
     checks_path = out_dir / f"{name}.checks.json"
     checks_path.write_text(json.dumps(checks, indent=1, sort_keys=True) + "\n")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+REFERENCE_DOCSTRING = re.compile(r'^(\s*[rRuU]?"""|\s*[rRuU]?\'\'\')Reference solutions? (?:for|to) ')
 BEGIN = re.compile(r"^(\s*)# BEGIN SOLUTION\s*$")
 END = re.compile(r"^\s*# END SOLUTION\s*$")
 DEF = re.compile(r"^def (\w+)\(")
@@ -47,3 +48,9 @@ def strip_solutions(source: str, origin: str = "<reference>") -> str:
     if region_start is not None:
         raise RegionError(f"{origin}:{region_start}: solution region never closed")
     return "\n".join(out) + "\n"
+
+
+def skeleton_module(source: str, origin: str = "<reference>") -> str:
+    """The student's .py file of a reference module: its skeleton, whose docstring no longer says it is the
+    reference ("Reference solutions for the `x` assignment: ..." becomes "Your solutions to the `x` ...")."""
+    return REFERENCE_DOCSTRING.sub(r"\1Your solutions to ", strip_solutions(source, origin), count=1)
