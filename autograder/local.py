@@ -177,18 +177,44 @@ class CheckReport:
         return render_html(self.result)
 
 
+@dataclass(frozen=True)
+class MissingChecks:
+    """What `check(...)` returns when the checks file was not found: the one sentence that says where to put it."""
+
+    message: str
+    passed: bool = False
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return self.message
+
+    def _repr_html_(self) -> str:
+        return f'<p style="color:#9a6700">{html.escape(self.message)}</p>'
+
+
 class Checker:
     """`check = Checker(NAME, globals())` in a notebook, then `check(TASK)` in any cell."""
 
     def __init__(self, assignment: str, namespace: dict[str, Any], checks_file: Path | str | None = None) -> None:
         self.assignment = ASSIGNMENTS[assignment]
         self.namespace = namespace
-        public = load_public_checks(Path(checks_file) if checks_file else Path(f"{assignment}.checks.json"))
+        path = Path(checks_file) if checks_file else Path(f"{assignment}.checks.json")
+        self.missing: str | None = None  # why no check can run: the checks file is not there
+        if not path.is_file():
+            self.missing = (f"No public checks: put {path.name} next to this notebook (it comes with the notebook; "
+                            f"looked in {path.resolve().parent}), then run this cell again.")
+            print(self.missing)
+            return
+        public = load_public_checks(path)
         self.config, self.points, self.reference = public.config, public.points, public.reference
 
-    def __call__(self, task: str) -> CheckReport:
+    def __call__(self, task: str) -> CheckReport | MissingChecks:
         """Run the public checks of one task on the functions currently defined in the notebook."""
         spec = self.assignment.task(task)
+        if self.missing:
+            return MissingChecks(self.missing)
         runner = LocalRunner(self.namespace)
         ctx = TaskContext(self.assignment, runner, self.reference, self.config, self.points[task],
                           runner.defined(self.assignment.function_names()), public=True)
@@ -206,6 +232,9 @@ class Checker:
 
     def ready(self, *tasks: str) -> bool:
         """True when every task passes its public checks; otherwise says which to finish first."""
+        if self.missing:
+            print(self.missing)
+            return False
         waiting = [task for task in tasks if not self(task).passed]
         if waiting:
             print(f"Finish {', '.join(waiting)} first (check(...) says what is missing); skipping this cell.")

@@ -36,3 +36,20 @@ def test_check_in_the_notebook_names_the_misconception():
     assert not report.passed
     assert "Likely misconception: db is averaged over the batch instead of summed" in str(report)
     assert "Likely misconception" in report._repr_html_()
+
+
+def test_a_missing_checks_file_is_one_sentence_and_later_checks_repeat_it(tmp_path, monkeypatch, capsys):
+    """Opened in a folder without backprop.checks.json, does the setup cell say where to put it (no traceback),
+    and do later check(...) and check.ready(...) cells say it again instead of raising?"""
+    from autograder.local import Checker
+
+    monkeypatch.chdir(tmp_path)
+    check = Checker("backprop", {})
+    said = capsys.readouterr().out.strip()
+    assert said.startswith("No public checks: put backprop.checks.json next to this notebook")
+    assert said.count(". ") == 0 and said.endswith(".") and str(tmp_path) in said  # one sentence
+    report = check("linear_forward")
+    assert not report.passed and str(report) == said and "backprop.checks.json" in report._repr_html_()
+    assert check.ready("linear_forward") is False
+    assert capsys.readouterr().out.strip() == said
+    assert callable(check.trainer("two_layer_net"))

@@ -3,8 +3,10 @@
 An assignment is a self-contained folder: its notebook source (notebook.md), its spec (spec.py, defining
 ASSIGNMENT with autograder.course.tasks), its catalogue of misconceptions, its trainer and data, its examples. The
 spec is imported as a package of its own, so it may import its neighbours (`from .training import ...`).
-Folders listed in the environment variable AUTOGRADER_ASSIGNMENTS (os.pathsep-separated; each either an
-assignment folder or a folder of them) are found too, after the repository's own.
+A student release's wheel (`autograder release`) carries its assignment's folder inside the package, in
+autograder/assignments/<name>/, looked in after the repository's. Folders listed in the environment variable
+AUTOGRADER_ASSIGNMENTS (os.pathsep-separated; each either an assignment folder or a folder of them) are found
+too, after those.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from typing import Iterator, Mapping
 from autograder.course.tasks import Assignment
 
 ASSIGNMENTS_DIR = Path(__file__).resolve().parents[2] / "assignments"
+PACKAGED_DIR = Path(__file__).resolve().parents[1] / "assignments"  # only in a release's wheel
 EXTRA_ENV = "AUTOGRADER_ASSIGNMENTS"
 SPEC = "spec.py"
 
@@ -31,8 +34,8 @@ class UnknownAssignment(KeyError):
 
 
 def assignment_folders() -> list[Path]:
-    """Every assignment folder, the repository's first, in name order within each place."""
-    places = [ASSIGNMENTS_DIR] + [Path(p) for p in os.environ.get(EXTRA_ENV, "").split(os.pathsep) if p]
+    """Every assignment folder: the repository's, a release's, then the environment's; by name within each."""
+    places = [ASSIGNMENTS_DIR, PACKAGED_DIR] + [Path(p) for p in os.environ.get(EXTRA_ENV, "").split(os.pathsep) if p]
     found: list[Path] = []
     for place in places:
         if (place / SPEC).is_file():
