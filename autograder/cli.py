@@ -128,17 +128,22 @@ def check(submission: Path, assignment: str, checks_file: Path | None, all_check
     from autograder.local import load_public_checks
     from autograder.report.feedback_text import render_text
 
-    config = _resolve_config(config_path)
-    _warn_if_other_numpy(config)
     public = None
     if not all_checks:
-        candidates = [checks_file] if checks_file else [
-            submission.resolve().parent / f"{assignment}.checks.json",
-            DEFAULT_CONFIG.parent / "student_template" / f"{assignment}.checks.json"]
+        name = f"{assignment}.checks.json"
+        candidates = [checks_file] if checks_file else list(dict.fromkeys(
+            [submission.resolve().parent / name, Path.cwd() / name]
+            + ([DEFAULT_CONFIG.parent / "student_template" / name] if DEFAULT_CONFIG.exists() else [])))
         found = next((path for path in candidates if path.exists()), None)
         if found is None:
-            raise click.ClickException(f"no public checks file: looked for {', '.join(map(str, candidates))}")
+            raise click.ClickException(f"no public checks file: put {name} next to {submission.name} "
+                                       f"(looked for {', '.join(map(str, candidates))})")
         public = load_public_checks(found)
+    if public is not None and config_path is None and not Path("grader.toml").exists() and not DEFAULT_CONFIG.exists():
+        config = public.config  # a student's release: no grader.toml, the checks file's settings and default limits
+    else:
+        config = _resolve_config(config_path)
+    _warn_if_other_numpy(config)
     try:
         result = grade_submission(submission, assignment, config, public=public)
     except ConfigError as error:
