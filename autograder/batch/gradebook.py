@@ -25,15 +25,21 @@ CANVAS_ID_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 
 @dataclass(frozen=True)
 class Graded:
-    """One graded submission and whose it is."""
+    """One graded submission and whose it is (with what its file name said: late, the LMS's user id, and a
+    note when the name could not be read)."""
 
     student: str
     result: SubmissionResult
     modified: float
+    late: bool = False
+    lms_user_id: str = ""
+    student_note: str = ""
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> "Graded":
-        return cls(record["student"], result_from_dict(record["result"]), float(record["modified"]))
+        return cls(record["student"], result_from_dict(record["result"]), float(record["modified"]),
+                   bool(record.get("late", False)), str(record.get("lms_user_id", "")),
+                   str(record.get("student_note", "")))
 
 
 def counted(graded: list[Graded], rule: str) -> tuple[list[Graded], list[Graded]]:
@@ -54,37 +60,58 @@ def counted(graded: list[Graded], rule: str) -> tuple[list[Graded], list[Graded]
     return chosen, superseded
 
 
-def status(result: SubmissionResult) -> str:
+def status(result: SubmissionResult, note: str = "") -> str:
+    """`graded` or `not graded: <reason>`, then the note on whose it is when its name could not be read."""
     if result.error:
-        return f"not graded: {result.error}"
-    return "graded WITHOUT ISOLATION (--unsafe-no-isolation)" if result.isolation == "none" else "graded"
+        text = f"not graded: {result.error}"
+    else:
+        text = "graded WITHOUT ISOLATION (--unsafe-no-isolation)" if result.isolation == "none" else "graded"
+    return f"{text}; {note}" if note else text
 
 
-def write_gradebook(out_dir: Path, assignment: Assignment, chosen: list[Graded]) -> Path:
-    """gradebook.csv: id, one column per task (points), total, max, percent, status; one row per student."""
-    columns = ["id"] + [task.name for task in assignment.tasks] + ["total", "max", "percent", "status"]
+def is_gradable(result: SubmissionResult) -> bool:
+    """Whether the grader could grade it at all: not a refused file, not an internal error. A submission that
+    could not be graded has no score to upload (0 would overwrite a grade a TA entered by hand)."""
+    return result.error is None
+
+
+def write_gradebook(out_dir: Path, assignment: Assignment, chosen: list[Graded],
+                    settings: BatchSettings | None = None) -> Path:
+    """gradebook.csv: id, one column per task (points), total, max, percent, status; one row per student. Under
+    [batch] naming = "canvas" a `late` column follows the id ("late" or empty), from the LMS's file name."""
+    with_late = settings is not None and settings.naming == "canvas"
+    columns = ["id"] + (["late"] if with_late else []) + [task.name for task in assignment.tasks] + [
+        "total", "max", "percent", "status"]
     rows = []
     for item in chosen:
         result = item.result
         scores = result.task_scores()
         row: dict[str, Any] = {"id": item.student}
+        if with_late:
+            row["late"] = "late" if item.late else ""
         row.update({task.name: number(scores.get(task.name, 0.0)) for task in assignment.tasks})
         percent = 100 * result.score / result.max_score if result.max_score else 0.0
         row.update(total=number(result.score), max=number(result.max_score), percent=number(round(percent, 2)),
-                   status=status(result))
+                   status=status(result, item.student_note))
         rows.append(row)
     return _write_csv(Path(out_dir) / "gradebook.csv", columns, rows)
 
 
 def write_canvas(out_dir: Path, assignment: Assignment, chosen: list[Graded], settings: BatchSettings) -> Path:
-    """canvas.csv in Canvas's gradebook-import layout, the student id in the configured id column."""
+    """canvas.csv in Canvas's gradebook-import layout (Student, ID, SIS User ID, SIS Login ID, Section, then the
+    assignment's column), the student id in the configured id column. Under [batch] naming = "canvas" the
+    file name's user id is Canvas's own ID and fills that column (the login goes to Student). The score
+    of a submission that could not be graded is left blank, which Canvas's import reads as "no change"."""
     title = settings.canvas_assignment or assignment.name
     columns = list(CANVAS_ID_COLUMNS) + [title]
     rows = []
     for item in chosen:
         row = {column: "" for column in columns}
-        row[settings.canvas_id_column] = item.student
-        row[title] = number(item.result.score)
+        if settings.naming == "canvas":  # a name Canvas did not make has no ID: the import reports it unmatched
+            row.update({"Student": item.student, "ID": item.lms_user_id})
+        else:
+            row[settings.canvas_id_column] = item.student
+        row[title] = number(item.result.score) if is_gradable(item.result) else ""
         rows.append(row)
     return _write_csv(Path(out_dir) / "canvas.csv", columns, rows)
 
@@ -169,7 +196,10 @@ def runtime_failure(feedback: str) -> str | None:
 
 def error_kind(error: str) -> str:
     """A submission that could not be graded, by kind (the file name left out so that kinds can be counted)."""
-    for phrase, kind in (("internal error", "internal error"), ("symbolic link", "symbolic link"),
+    for phrase, kind in (("internal error", "internal error"), ("not a readable zip", "not a readable zip"),
+                         ("zip bomb", "zip bomb"), ("leads outside the archive", "unsafe zip"),
+                         ("absolute name", "unsafe zip"), ("one level deep", "nested zip"),
+                         ("symbolic link", "symbolic link"),
                          ("is empty", "empty file"), ("not a readable notebook", "not a readable notebook"),
                          ("binary", "binary file"), ("not UTF-8", "not UTF-8 text"),
                          ("neither a notebook", "not a notebook or .py"), ("must hold exactly one", "folder"),

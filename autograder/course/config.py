@@ -120,7 +120,12 @@ class BatchSettings:
     """[batch]: how a folder of submissions becomes a gradebook."""
 
     student_id: str = _setting("(?P<id>.+)", "regular expression on a submission's file stem; its `id` group is "
-                               "the student id (e.g. '(?P<id>[a-z0-9]+)_' for 'jdoe7_hw2.ipynb')", _regex_with_id)
+                               "the student id (e.g. '(?P<id>[a-z0-9]+)_' for 'jdoe7_hw2.ipynb'); a stem it does not "
+                               "match keeps its whole stem as the id, and its row says so", _regex_with_id)
+    naming: str = _setting("plain", "how file names are read: 'plain' (by `student_id`) or 'canvas' (Canvas's "
+                           "bulk download, <login>_[LATE_]<userid>_<submissionid>_<name>: the login is the student "
+                           "id, LATE marks the row late, the userid fills canvas.csv's ID column; `student_id` "
+                           "must then be left unset)", _one_of("plain", "canvas"))
     duplicates: str = _setting("latest", "which submission counts when a student has several: 'latest' (newest "
                                "file, then last name) or 'best' (highest score)", _one_of("latest", "best"))
     canvas_id_column: str = _setting("SIS User ID", "Canvas gradebook column that holds the student id",
@@ -172,7 +177,7 @@ def load_config(path: Path | str) -> GraderConfig:
         grading=_with_secret_from_env(_section(GradingSettings, data, "grading")),
         tolerances=_section(Tolerances, data, "tolerances"),
         limits=_section(LimitSettings, data, "limits"),
-        batch=_section(BatchSettings, data, "batch"),
+        batch=_batch(data),
         report=_section(ReportSettings, data, "report"),
         assignments=assignments,
         root=path.parent,
@@ -207,6 +212,14 @@ def _section(cls: type, data: dict, name: str) -> Any:
             raise ConfigError(f"grader.toml: {name}.{key} {problem} (got {value!r})")
         values[key] = value
     return cls(**values)
+
+
+def _batch(data: dict) -> BatchSettings:
+    batch = _section(BatchSettings, data, "batch")
+    if batch.naming != "plain" and "student_id" in _table(data, "batch"):
+        raise ConfigError(f"grader.toml: batch.student_id and batch.naming = {batch.naming!r} both say how to read "
+                          "a file name; keep one")
+    return batch
 
 
 def _assignment(name: str, table: Any, root: Path) -> AssignmentSettings:
