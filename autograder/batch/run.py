@@ -39,7 +39,8 @@ from autograder.batch.pool import Died, GraderPool, Interrupted, interrupted_by_
 from autograder.course.config import ConfigError, GraderConfig
 from autograder.course.registry import ASSIGNMENTS
 from autograder.grading import grade_submission, points_for
-from autograder.intake.discover import expand, student_of
+from autograder.intake.archives import scratch_folder
+from autograder.intake.discover import expand, identify
 from autograder.intake.submission import modified_time, source_digest, submission_id
 from autograder.results import CheckResult, Outcome, SubmissionResult
 from autograder.sandbox.leftovers import scratch_prefix
@@ -97,10 +98,16 @@ def grade_batch(paths: list[Path], *, assignment: str, out_dir: Path, config: Gr
     SIGINT or SIGTERM stops it promptly with BatchInterrupted (nothing it started is left running, and every
     submission graded so far is kept for the rerun to resume from); a full disk stops it with OutputError.
     """
+    points_for(config, ASSIGNMENTS[assignment])  # a bad grader.toml fails before any student code runs
+    with scratch_folder() as scratch:  # zips are unpacked here, never beside the submissions; removed at the end
+        return _grade_batch(expand([Path(p) for p in paths], scratch), assignment=assignment, out_dir=Path(out_dir),
+                            config=config, jobs=jobs, force=force, progress=progress,
+                            unsafe_no_isolation=unsafe_no_isolation)
+
+
+def _grade_batch(submissions: list[Path], *, assignment: str, out_dir: Path, config: GraderConfig,
+                 jobs: int | None, force: bool, progress: Progress | None, unsafe_no_isolation: bool) -> BatchReport:
     spec = ASSIGNMENTS[assignment]
-    points_for(config, spec)  # a bad grader.toml fails before any student code runs
-    out_dir = Path(out_dir)
-    submissions = expand([Path(p) for p in paths])
     _refuse_clashing_ids(submissions)
     fingerprint = grader_fingerprint(config, assignment)
     records: dict[str, dict[str, Any]] = {}
@@ -136,7 +143,7 @@ def grade_batch(paths: list[Path], *, assignment: str, out_dir: Path, config: Gr
             chosen, superseded = counted(graded, config.batch.duplicates)
             summary = summarize(spec, chosen, superseded)
             try:
-                write_gradebook(out_dir, spec, chosen)
+                write_gradebook(out_dir, spec, chosen, config.batch)
                 write_canvas(out_dir, spec, chosen, config.batch)
                 write_summary(out_dir, summary)
             except OSError as error:
@@ -241,9 +248,12 @@ def _write_one(path: Path, sid: str, digest: str, result: SubmissionResult, elap
                config: GraderConfig, fingerprint: str, extra: dict[str, Any] | None = None) -> str:
     try:
         results_sha256 = write_result(out_dir, result, execution_time=elapsed)
-        record = make_record(result, student=student_of(sid, config.batch.student_id), source_sha256=digest,
+        identity = identify(sid, pattern=config.batch.student_id, naming=config.batch.naming)
+        record = make_record(result, student=identity.student, source_sha256=digest,
                              fingerprint=fingerprint, modified=modified_time(path), execution_time=elapsed,
                              results_sha256=results_sha256)
+        record.update({key: value for key, value in (("late", identity.late), ("lms_user_id", identity.lms_user_id),
+                                                     ("student_note", identity.note)) if value})
         record.update(extra or {})
         write_record(out_dir, record)
     except OSError as error:
@@ -266,8 +276,10 @@ def grader_fingerprint(config: GraderConfig, assignment: str) -> str:
         digest.update(source.relative_to(PACKAGE).as_posix().encode() + b"\0" + source.read_bytes())
     # The secret itself is no part of a record (feedback.html shows the fingerprint): a short hash of it is.
     grading = dict(asdict(config.grading), secret=secret_tag(config.grading.secret))
+    # How file names are read is in it too: a record keeps the student id it was filed under.
     settings = {"grading": grading, "tolerances": asdict(config.tolerances),
-                "limits": asdict(config.limits), "points": config.assignments[assignment].points}
+                "limits": asdict(config.limits), "points": config.assignments[assignment].points,
+                "naming": [config.batch.naming, config.batch.student_id]}
     digest.update(json.dumps(settings, sort_keys=True).encode())
     digest.update(config.assignments[assignment].reference.read_bytes())
     digest.update(json.dumps(grader_versions(), sort_keys=True).encode())

@@ -239,6 +239,11 @@ def load_submission(path: Path | str) -> Submission:
     else:
         parts, name = (), path.name
     suffix = Path(name).suffix
+    if not parts and suffix.lower() == ".zip":  # a zip left here is one `grade` refused to unpack: say why
+        from autograder.intake.archives import is_archive, refusal  # archives reads with this module's caps
+
+        if is_archive(path):
+            raise SubmissionError(refusal(path))
     if suffix not in SOURCE_SUFFIXES:
         if os.path.islink(path):
             raise SubmissionError(f"{name} is a symbolic link, which the grader does not follow; "
