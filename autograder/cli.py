@@ -177,5 +177,25 @@ def schema() -> None:
     click.echo(describe_schema())
 
 
+@main.command()
+@click.option("--assignment", "-a", "name", required=True, type=click.Choice(sorted(ASSIGNMENTS)))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="folder for NAME.ipynb, NAME.py, NAME.checks.json and the student wheel")
+@_config_option
+def release(name: str, out_dir: Path, config_path: Path | None) -> None:
+    """Write what a course hands out for one assignment: notebook, skeleton, public checks and a wheel to install."""
+    from autograder.authoring.assign import SourceError
+    from autograder.authoring.release import ReleaseError, write_release
+    from autograder.authoring.skeleton import RegionError
+
+    config = _resolve_config(config_path)
+    try:
+        written = write_release(name, config, out_dir)
+    except (ReleaseError, RegionError, SourceError, ConfigError) as error:
+        raise click.ClickException(str(error)) from None
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
 if __name__ == "__main__":
     main()
