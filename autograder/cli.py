@@ -197,5 +197,31 @@ def release(name: str, out_dir: Path, config_path: Path | None) -> None:
         click.echo(f"wrote {path}")
 
 
+@main.command()
+@click.option("--assignment", "-a", "name", required=True, type=click.Choice(sorted(ASSIGNMENTS)))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="folder for gradescope-NAME.zip")
+@click.option("--hidden", default="after_published", show_default=True,
+              type=click.Choice(["after_published", "hidden", "after_due_date", "visible"]),
+              help="Gradescope visibility of the checks (every one runs on hidden cases)")
+@click.option("--deadline", type=click.FloatRange(min=61, max=600), default=540, show_default=True,
+              help="seconds the grading of a submission may take on Gradescope before it is stopped with a reason")
+@click.option("--unsafe-no-isolation", is_flag=True,
+              help="grade even where Gradescope's machine allows no isolation of student code")
+@_config_option
+def gradescope(name: str, out_dir: Path, hidden: str, deadline: float, unsafe_no_isolation: bool,
+               config_path: Path | None) -> None:
+    """Write a Gradescope autograder zip for one assignment (setup.sh, run_autograder, settings, reference)."""
+    from autograder.authoring.gradescope import GradescopeError, write_gradescope_zip
+
+    config = _resolve_config(config_path)
+    try:
+        written = write_gradescope_zip(name, config, out_dir, hidden=hidden, deadline=deadline,
+                                       unsafe_no_isolation=unsafe_no_isolation)
+    except (GradescopeError, ConfigError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"wrote {written}")
+
+
 if __name__ == "__main__":
     main()
