@@ -245,8 +245,10 @@ def test_zygote_reports_the_peak_memory_of_its_workers(config, tmp_path):
     assert stats["workers"] >= 1 and 10_000 < stats["peak_rss_kb"] < config.limits.memory_mb * 1024
 
 
-def _zygotes_and_orphan_zombies() -> set[int]:
-    """Live zygote processes, and zombie processes whose parent is pid 1 (an unreaped zygote ends like that)."""
+def _zygotes_and_orphan_zombies(marker: str) -> set[int]:
+    """Live zygote processes started with `marker` in their environment (so that graders other tests run at
+    the same time on this machine do not count), and zombie processes whose parent is pid 1 (an unreaped zygote
+    ends like that; a zombie keeps no environment to tell whose it was)."""
     found = set()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -254,16 +256,19 @@ def _zygotes_and_orphan_zombies() -> set[int]:
         try:
             stat = (entry / "stat").read_text()
             cmdline = (entry / "cmdline").read_bytes()
+            environ = (entry / "environ").read_bytes() if b"--zygote" in cmdline else b""
         except OSError:
             continue
         state, ppid = stat.rsplit(")", 1)[1].split()[:2]
-        if b"--zygote" in cmdline or (state == "Z" and ppid == "1"):
+        if (b"--zygote" in cmdline and marker.encode() in environ) or (state == "Z" and ppid == "1"):
             found.add(int(entry.name))
     return found
 
 
-def test_parallel_graders_leave_no_zygote_behind(klass, config, tmp_path):
+def test_parallel_graders_leave_no_zygote_behind(klass, config, tmp_path, monkeypatch):
     """Forked grader processes exit without atexit: are their zygotes still closed and reaped?"""
-    before = _zygotes_and_orphan_zombies()
+    marker = f"/nonexistent-zygote-marker-{os.getpid()}"
+    monkeypatch.setenv("PATH", os.environ.get("PATH", "") + os.pathsep + marker)  # the graders' zygotes inherit it
+    before = _zygotes_and_orphan_zombies(marker)
     grade_batch([klass], assignment="backprop", out_dir=tmp_path / "out", config=config, jobs=2)
-    assert _zygotes_and_orphan_zombies() - before == set()  # at once: not left for pid 1 to clean up
+    assert _zygotes_and_orphan_zombies(marker) - before == set()  # at once: not left for pid 1 to clean up
