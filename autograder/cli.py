@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from autograder import __version__
 from autograder.course.config import ConfigError, GraderConfig, describe_schema, load_config
 from autograder.course.registry import ASSIGNMENTS
 
@@ -36,7 +37,7 @@ def _warn_if_other_numpy(config: GraderConfig) -> None:
 
 
 @click.group()
-@click.version_option(package_name="autograder")
+@click.version_option(version=__version__, prog_name="autograder")  # the grader's and a release's wheel alike
 def main() -> None:
     """Grade neural-network homework with student code isolated in worker processes."""
 

@@ -157,3 +157,17 @@ def test_bad_config_is_a_grader_error_with_nonzero_exit(tmp_path):
     run = autograder("grade", str(EXAMPLES / "ada.ipynb"), "-a", "backprop", "--out", str(tmp_path / "o"),
                      "--config", str(tmp_path / "grader.toml"))
     assert run.returncode != 0 and "grading.sed" in run.stderr
+
+
+def test_version_is_the_package_version() -> None:
+    """`autograder --version` says the version pyproject.toml builds, with no installed distribution to ask (a
+    release's wheel is named autograder-NAME)."""
+    import tomllib
+
+    import autograder
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert autograder.__version__ == project["version"]
+    run = subprocess.run([sys.executable, "-m", "autograder.cli", "--version"], capture_output=True, text=True,
+                         timeout=60, cwd=ROOT)
+    assert run.returncode == 0 and run.stdout.strip() == f"autograder, version {project['version']}"
