@@ -13,6 +13,9 @@ A results.json is always there at the end, whatever the submission does:
 3. the child grades and replaces results.json atomically; a child that dies, or that is still running at
    the deadline (its whole session is then killed), leaves the runner to write score 0 and the reason.
 
+The deadline is run_autograder's --deadline (set by `autograder gradescope --deadline`); the environment
+variable AUTOGRADER_GRADESCOPE_DEADLINE overrides it (the tests use a short one).
+
 Every check of a grade runs on hidden cases (the public ones are the students' local checks): each test gets
 the visibility given (`after_published` by default), and the top-level output says what is hidden and when
 it shows.
