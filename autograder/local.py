@@ -7,15 +7,18 @@ answers with expected values that `autograder assign` computed from the referenc
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import html
 import itertools
 import json
+import signal
+import threading
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -27,7 +30,7 @@ from autograder.course.tasks import Assignment, ForwardTask, TrainTask
 from autograder.report.feedback_text import render_text
 from autograder.results import Outcome, SubmissionResult
 from autograder.sandbox import wire
-from autograder.sandbox.runner import StudentError
+from autograder.sandbox.runner import StudentError, StudentTimeout
 
 CACHE_PREFIX = "cache:"
 
@@ -87,10 +90,12 @@ class LocalRunner:
     Values still go through `wire`, so the checks see exactly what they would see from a worker.
     """
 
-    def __init__(self, namespace: dict[str, Any]) -> None:
+    def __init__(self, namespace: dict[str, Any], timeout: float | None = None) -> None:
         self.namespace = namespace
         self.objects: dict[int, Any] = {}
         self.handle_ids = itertools.count(1)  # never reused: a dropped cache's id must not name a new one
+        self.timeout = timeout  # seconds per call, as grading gives (call_timeout); None: no limit
+        self.given_up: dict[str, str] = {}  # a function that ran out of time is not called again, as in grading
 
     def defined(self, names: list[str]) -> set[str]:
         return {name for name in names if callable(self.namespace.get(name))}
@@ -108,7 +113,7 @@ class LocalRunner:
         for args in arg_lists:
             try:
                 outcomes.append(self.call(fn, args, keep=keep, echo=echo))
-            except StudentError as error:
+            except (StudentError, StudentTimeout) as error:
                 outcomes.append(error)
         return outcomes
 
@@ -116,8 +121,9 @@ class LocalRunner:
         outcomes: list[np.ndarray | Exception] = []
         for arg_lists, pick in jobs:
             try:
-                outcomes.append(self._invoke(fn, [arg_lists, pick], through=outputs_at))
-            except StudentError as error:
+                outcomes.append(self._invoke(fn, [arg_lists, pick], through=outputs_at,
+                                             calls=max(1.0, len(arg_lists) / 100)))
+            except (StudentError, StudentTimeout) as error:
                 outcomes.append(error)
         return outcomes
 
@@ -140,17 +146,49 @@ class LocalRunner:
         for handle in handles:
             self.objects.pop(handle.id, None)
 
-    def _invoke(self, fn: str, args: list[Any], through: Callable[..., Any] | None = None) -> Any:
-        """Call the student's `fn` (or `through(fn, *args)`); what it raises becomes a StudentError."""
+    def _invoke(self, fn: str, args: list[Any], through: Callable[..., Any] | None = None, calls: float = 1.0
+                ) -> Any:
+        """Call the student's `fn` (or `through(fn, *args)`) within `calls` call timeouts; what it raises becomes
+        a StudentError, running out of time a StudentTimeout (and `fn` is not called again)."""
+        if fn in self.given_up:
+            raise StudentTimeout(self.given_up[fn])
         try:
-            if through is not None:
-                return through(self.namespace[fn], *args)
-            return self.namespace[fn](*args)
+            with _time_limit(None if self.timeout is None else self.timeout * calls):
+                if through is not None:
+                    return through(self.namespace[fn], *args)
+                return self.namespace[fn](*args)
+        except _OutOfTime:
+            seconds = self.timeout * calls
+            self.given_up[fn] = f"did not finish within {seconds:g} s, so it was not called again"
+            raise StudentTimeout(f"did not finish within {seconds:g} s") from None
         except Exception as exc:
             frames = traceback.extract_tb(exc.__traceback__)[1:]
             where = f"line {frames[-1].lineno} of {frames[-1].name}" if frames else ""
             raise StudentError(type(exc).__name__, str(exc), where, "".join(traceback.format_list(frames[-4:])),
                                fn=fn)
+
+
+class _OutOfTime(BaseException):
+    """Raised in the student's function when its time is up (BaseException: `except Exception` can't eat it)."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float | None) -> Iterator[None]:
+    """An alarm after `seconds`, in the kernel's main thread (where Jupyter runs cells); elsewhere none."""
+    if seconds is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def out_of_time(signum: int, frame: Any) -> None:
+        raise _OutOfTime()
+
+    previous = signal.signal(signal.SIGALRM, out_of_time)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _plain(value: Any) -> Any:
@@ -215,7 +253,7 @@ class Checker:
         spec = self.assignment.task(task)
         if self.missing:
             return MissingChecks(self.missing)
-        runner = LocalRunner(self.namespace)
+        runner = LocalRunner(self.namespace, timeout=self.config.grading.call_timeout)  # as grading times calls
         ctx = TaskContext(self.assignment, runner, self.reference, self.config, self.points[task],
                           runner.defined(self.assignment.function_names()), public=True)
         result = SubmissionResult(id="your notebook", assignment=self.assignment.name, isolation="local")

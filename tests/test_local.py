@@ -53,3 +53,30 @@ def test_a_missing_checks_file_is_one_sentence_and_later_checks_repeat_it(tmp_pa
     assert check.ready("linear_forward") is False
     assert capsys.readouterr().out.strip() == said
     assert callable(check.trainer("two_layer_net"))
+
+
+def test_a_hang_in_the_notebook_costs_its_call_timeout_once():
+    """`check(...)` in the kernel gives each call the grader's call_timeout: a `while True` in linear_forward says
+    "did not finish within" instead of running until the kernel is interrupted, and is not called again by the
+    other cases or by linear_backward's check."""
+    import dataclasses
+    import time
+
+    from autograder.local import Checker
+
+    calls = []
+
+    def linear_forward(x, W, b):
+        calls.append(1)
+        while True:
+            pass
+
+    check = Checker("backprop", {"linear_forward": linear_forward},
+                    checks_file=ROOT / "student_template" / "backprop.checks.json")
+    check.config = dataclasses.replace(check.config, grading=dataclasses.replace(check.config.grading,
+                                                                                  call_timeout=0.3))
+    start = time.monotonic()
+    report = check("linear_forward")
+    assert time.monotonic() - start < 3
+    assert not report.passed and "did not finish within 0.3 s" in str(report)
+    assert len(calls) == 1
