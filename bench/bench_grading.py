@@ -32,16 +32,25 @@ EXPERIMENTS = ["%matplotlib inline\nimport numpy as np",
                "for epoch in range(10**6):\n    pass", "print('training done')"]
 
 
-def make_batch(assignment: str, count: int, folder: Path) -> list[Path]:
+def make_batch(assignment: str, count: int, folder: Path, hangs: float = 0.0) -> list[Path]:
+    """`count` notebooks cycling through the reference, the skeleton and every mutant that does not hang; with
+    `hangs` > 0, that share of them (spread evenly) is replaced by mutants that hang in one function."""
     reference = (ROOT / "reference" / f"{assignment}.py").read_text()
     skeleton = (ROOT / "student_template" / f"{assignment}.py").read_text()
-    variants = [reference, skeleton] + [reference + "\n\n" + p.read_text()
-                                        for p in sorted((ROOT / "tests" / "mutants" / assignment).glob("*.py"))]
+    mutants = sorted((ROOT / "tests" / "mutants" / assignment).glob("*.py"))
+    variants = [reference, skeleton] + [reference + "\n\n" + p.read_text() for p in mutants if not _hangs(p)]
+    hanging = [reference + "\n\n" + p.read_text() for p in mutants if _hangs(p)]
+    every = round(1 / hangs) if hangs > 0 else 0
     paths = []
     for i in range(count):
-        notebook = notebook_from_source(variants[i % len(variants)], EXPERIMENTS, assignment)
+        source = hanging[i // every % len(hanging)] if every and i % every == every - 1 else variants[i % len(variants)]
+        notebook = notebook_from_source(source, EXPERIMENTS, assignment)
         paths.append(write_notebook(notebook, folder / f"student{i:05d}.ipynb"))
     return paths
+
+
+def _hangs(mutant: Path) -> bool:
+    return "misconception: hangs" in mutant.read_text()
 
 
 def print_anchors(paths: list[Path], workdir: Path, ours: dict[int, float]) -> None:
@@ -72,10 +81,12 @@ def main() -> None:
                         help="also time nbclient, otter run and nbgrader autograde on the first K notebooks")
     parser.add_argument("--repeat", type=int, default=1, metavar="R",
                         help="grade the batch R times per job count, alternating, and report the medians")
+    parser.add_argument("--hangs", type=float, default=0.0, metavar="SHARE",
+                        help="replace this share of the batch (e.g. 0.03) by submissions that hang in one function")
     args = parser.parse_args()
     config = load_config(ROOT / "grader.toml")
     with tempfile.TemporaryDirectory() as tmp:
-        paths = make_batch(args.assignment, args.count, Path(tmp) / "subs")
+        paths = make_batch(args.assignment, args.count, Path(tmp) / "subs", args.hangs)
         print(f"{args.count} {args.assignment} notebooks (correct, buggy, not attempted)")
         runs: dict[int, list[float]] = {jobs: [] for jobs in args.jobs}
         # Alternating runs, so that a slow spell of this (shared, virtual) machine hits every job count alike.
