@@ -111,6 +111,12 @@ def _regex_with_id(value: Any) -> str | None:
     return None
 
 
+def _scheduler(value: Any) -> str | None:
+    """'' (this machine's processes), local:N, or a Dask scheduler's address (tcp://host:8786, host:8786)."""
+    ok = isinstance(value, str) and re.fullmatch(r"|local:[1-9]\d*|[a-z][a-z0-9+]*://\S+|[^\s/:]+:\d+", value)
+    return None if ok else "must be '', local:N, or a Dask scheduler address such as 'tcp://host:8786'"
+
+
 def _one_of(*choices: str) -> Callable[[Any], str | None]:
     return lambda value: None if value in choices else f"must be one of {', '.join(choices)}"
 
@@ -132,6 +138,10 @@ class BatchSettings:
                                      _one_of("ID", "SIS User ID", "SIS Login ID"))
     canvas_assignment: str = _setting("", "Canvas column title of the assignment (default: the assignment "
                                       "name)", lambda v: None if isinstance(v, str) else "must be a string")
+    scheduler: str = _setting("", "where `grade` grades: '' in this machine's processes (-j), 'local:N' on a Dask "
+                              "LocalCluster of N worker processes started for the run, or a running Dask "
+                              "scheduler's address (e.g. 'tcp://10.0.0.5:8786'); --scheduler and --cluster "
+                              "override it", _scheduler)
 
 
 @dataclass(frozen=True)
@@ -160,6 +170,7 @@ class GraderConfig:
     root: Path
     batch: BatchSettings = BatchSettings()
     report: ReportSettings = ReportSettings()
+    path: Path | None = None  # the grader.toml it was read from: a Dask worker is told where the client's is
 
 
 def load_config(path: Path | str) -> GraderConfig:
@@ -181,6 +192,7 @@ def load_config(path: Path | str) -> GraderConfig:
         report=_section(ReportSettings, data, "report"),
         assignments=assignments,
         root=path.parent,
+        path=path,
     )
 
 

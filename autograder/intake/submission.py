@@ -230,8 +230,19 @@ def _unreadable(folder: Path, parts: tuple[str, ...], exc: OSError) -> str:
     return f"cannot read {'/'.join((folder.name,) + parts)}: {exc.strerror}"
 
 
-def load_submission(path: Path | str) -> Submission:
-    """Code cells of a .ipynb (any nbformat version nbformat can upgrade), a .py, or a folder with one of them."""
+@dataclass(frozen=True)
+class SourceFile:
+    """The raw bytes of a submission's one source file, as read (bounded) before any parsing; what a grader on
+    another machine needs to grade it (`write_source` lays it out again)."""
+
+    parts: tuple[str, ...]  # its path inside the submission folder; () for a submission that is the file itself
+    name: str  # the file's own name, as the feedback calls it
+    raw: bytes
+
+
+def read_source(path: Path | str) -> SourceFile:
+    """The one source file of a .ipynb, a .py or a folder holding one, read within its cap; SubmissionError
+    for what cannot be graded (a link, a refused zip, another kind of file, a file or folder past its caps)."""
     path = Path(path)
     if is_folder(path):
         parts = _find_source(path)
@@ -249,9 +260,29 @@ def load_submission(path: Path | str) -> Submission:
             raise SubmissionError(f"{name} is a symbolic link, which the grader does not follow; "
                                   "submit the file itself")
         raise SubmissionError(f"{name} is neither a notebook (.ipynb) nor a Python file (.py)")
-    text = _text(read_bounded(path, MAX_SOURCE_BYTES, parts), name)
-    if suffix == ".ipynb":
-        cells = _notebook_cells(text, name)
+    return SourceFile(parts, name, read_bounded(path, MAX_SOURCE_BYTES, parts))
+
+
+def write_source(folder: Path, sid: str, source: SourceFile) -> Path:
+    """Lay `source` out under `folder` as the submission `sid` it was read from (a folder holding only that
+    file, or the file itself), so that load_submission reads the same cells and submission_id gives `sid`."""
+    parts = (sid,) + (source.parts or (source.name,))
+    if any(part in ("", ".", "..") or "/" in part or "\0" in part for part in parts) or (
+            not source.parts and Path(source.name).stem != sid):
+        raise SubmissionError(f"cannot lay out {'/'.join(parts)!r} as the submission {sid!r}")
+    target = folder.joinpath(sid, *parts) if source.parts else folder / source.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(source.raw)
+    return folder / sid if source.parts else target
+
+
+def load_submission(path: Path | str) -> Submission:
+    """Code cells of a .ipynb (any nbformat version nbformat can upgrade), a .py, or a folder with one of them."""
+    path = Path(path)
+    source = read_source(path)
+    text = _text(source.raw, source.name)
+    if Path(source.name).suffix == ".ipynb":
+        cells = _notebook_cells(text, source.name)
     else:
         cells = (Cell(1, text, script=True),)
     return Submission(id=submission_id(path), path=path, cells=cells)
