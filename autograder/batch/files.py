@@ -72,9 +72,21 @@ def diagnoses(result: SubmissionResult) -> list[dict[str, Any]]:
 
 def write_result(out_dir: Path, result: SubmissionResult, execution_time: float | None = None) -> str:
     """DIR/<id>/results.json, atomically; the sha256 of what was written, for grade.json to vouch for it."""
-    text = json.dumps(gradescope_json(result, execution_time), indent=2, sort_keys=False) + "\n"
+    text = readable_json(gradescope_json(result, execution_time))
     write_atomic(Path(out_dir) / result.id / "results.json", text, durable=False)
     return text_sha256(text)
+
+
+def readable_json(data: dict[str, Any]) -> str:
+    """`data` as JSON with one top-level key, and one test, per line: as easy to read as an indented file, and
+    written by json's C encoder (with any indent json falls back to its pure-Python encoder, which cost about
+    3 ms of the 80 a notebook took to grade)."""
+    def line(key: str, value: Any) -> str:
+        if key == "tests" and isinstance(value, list) and value:
+            return f'  {json.dumps(key)}: [\n' + ",\n".join(f"    {json.dumps(test)}" for test in value) + "\n  ]"
+        return f"  {json.dumps(key)}: {json.dumps(value)}"
+
+    return "{\n" + ",\n".join(line(key, value) for key, value in data.items()) + "\n}\n"
 
 
 def text_sha256(text: str) -> str:
