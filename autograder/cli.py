@@ -224,5 +224,25 @@ def gradescope(name: str, out_dir: Path, hidden: str, deadline: float, unsafe_no
     click.echo(f"wrote {written}")
 
 
+@main.command()
+@click.option("--assignment", "-a", "name", required=True, type=click.Choice(sorted(ASSIGNMENTS)))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="folder for student/ (notebook, otter tests) and autograder/autograder.zip")
+@_config_option
+def otter(name: str, out_dir: Path, config_path: Path | None) -> None:
+    """Write one assignment as an otter-grader assignment: the student's folder and the autograder zip."""
+    from autograder.authoring.assign import SourceError
+    from autograder.authoring.otter import OtterError, write_otter_assignment
+    from autograder.authoring.release import ReleaseError
+    from autograder.authoring.skeleton import RegionError
+
+    config = _resolve_config(config_path)
+    try:
+        written = write_otter_assignment(name, config, out_dir)
+    except (OtterError, ReleaseError, RegionError, SourceError, ConfigError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"wrote {out_dir / 'student'} ({len(written) - 1} files) and {written[-1]}")
+
+
 if __name__ == "__main__":
     main()

@@ -31,6 +31,11 @@ class CheckResult:
     # For instructors only (grade.json and the TA report, never results.json or a student's report): the full
     # text of failures that `feedback` shows scrubbed, exception messages of hidden cases.
     withheld: tuple[str, ...] = ()
+    # What the points are split over (outputs, gradients, inputs or cases: each earns max_score / len(items) when
+    # right in every case) and which were wrong; () for a check that never ran. Not recorded in grade.json: the
+    # otter mode's cases read them in the kernel, one case per item.
+    items: tuple[str, ...] = field(default=(), compare=False)
+    failed_items: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def name(self) -> str:

@@ -166,7 +166,8 @@ class Tally:
             if self.notes[check]:
                 text += "\n" + "\n".join(f"Note: {n}" for n in self.notes[check])
             evidence = self._evidence_of(failed) if check in EVIDENCE_CHECKS else ()
-            out.append(CheckResult(task, check, score, max_score, outcome, text, diagnosis, evidence, withheld))
+            out.append(CheckResult(task, check, score, max_score, outcome, text, diagnosis, evidence, withheld,
+                                   tuple(items), tuple(item for item in items if item in failed)))
         return out
 
     def _diagnoses(self, task: str) -> tuple[Diagnosis | None, Diagnosis | None]:
