@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from autograder.checks import TaskContext, grade_task
-from autograder.checks.numeric import outputs_at
+from autograder.checks.numeric import nudged_inputs, outputs_at
 from autograder.course.config import GraderConfig, GradingSettings, LimitSettings, Tolerances
 from autograder.course.registry import ASSIGNMENTS
 from autograder.course.tasks import Assignment, ForwardTask, TrainTask
@@ -117,12 +117,13 @@ class LocalRunner:
                 outcomes.append(error)
         return outcomes
 
-    def sweep_many(self, fn: str, jobs: list[tuple[list[list[Any]], int | None]]) -> list[np.ndarray | Exception]:
+    def sweep_many(self, fn: str, jobs: list[tuple[list[Any], list[list], int | None]]
+                   ) -> list[np.ndarray | Exception]:
         outcomes: list[np.ndarray | Exception] = []
-        for arg_lists, pick in jobs:
+        for args, nudges, pick in jobs:
             try:
-                outcomes.append(self._invoke(fn, [arg_lists, pick], through=outputs_at,
-                                             calls=max(1.0, len(arg_lists) / 100)))
+                outcomes.append(self._invoke(fn, [list(nudged_inputs(args, nudges)), pick], through=outputs_at,
+                                             calls=max(1.0, len(nudges) / 100)))
             except (StudentError, StudentTimeout) as error:
                 outcomes.append(error)
         return outcomes

@@ -248,3 +248,42 @@ def linear_backward(dout, cache):
     assert checks["gradcheck"].outcome is Outcome.FAILED, checks["gradcheck"].feedback
     assert checks["gradcheck"].score == 0
     assert not any("_patch" in note or "line" in note and "Error" in note for note in result.notes), result.notes
+
+
+def test_patching_the_sweep_the_worker_runs_changes_nothing(tmp_path: Path, hostile_config: GraderConfig) -> None:
+    """The worker applies the grader's nudges in Session.sweep. A submission that replaces it, on the class and on
+    the instance, with one of the very same signature that reports a flat forward, gets nothing from it: the
+    worker bound its handlers before any student code ran, so the zero backward still fails its gradient check
+    (the real sweep calls the real forward)."""
+    result, _ = grade_appended(tmp_path, hostile_config, """
+import gc as _gc
+import sys as _sys
+
+def _patch():
+    worker = type(_sys.stdout).write.__globals__
+    session_class = worker["Session"]
+
+    def flat(self, request, inbox, outbox, notify=None):
+        replies = []
+        for job in request["sweep"]:
+            x, W = inbox.decode(job["args"][0]), inbox.decode(job["args"][1])
+            zeros = outbox.encode(np.zeros((x.shape[0], W.shape[1])))
+            replies += [{"ok": True, "result": zeros}] * len(job["nudges"])
+        return {"ok": True, "replies": replies}
+
+    session_class.sweep = flat
+    for obj in _gc.get_objects():
+        if isinstance(obj, session_class):
+            obj.sweep = flat.__get__(obj)
+    return True
+
+_patched = _patch()
+
+def linear_backward(dout, cache):
+    x, W = cache[0], cache[1]
+    return np.zeros_like(x), np.zeros_like(W), np.zeros(W.shape[1])
+""")
+    checks = {c.check: c for c in result.checks if c.task == "linear_backward"}
+    assert checks["gradcheck"].outcome is Outcome.FAILED, checks["gradcheck"].feedback
+    assert checks["gradcheck"].score == 0
+    assert "numeric gradient" in checks["gradcheck"].feedback

@@ -23,7 +23,7 @@ from autograder.checks.common import (
     tuple_text,
     unpack,
 )
-from autograder.checks.numeric import nudged_inputs, numeric_gradients, perturbations, sample_entries
+from autograder.checks.numeric import numeric_gradients, perturbations, sample_entries
 from autograder.course.cases import Case, draw_inputs, draw_upstream, rng_for, shape_of
 from autograder.course.tasks import BackwardTask, ForwardTask
 from autograder.results import CheckResult
@@ -230,9 +230,8 @@ def run_gradchecks(ctx: TaskContext) -> None:
     queued, ctx.gradchecks = ctx.gradchecks, []
     for forward in dict.fromkeys(job.forward for job in queued):
         jobs = [job for job in queued if job.forward == forward]
-        nudged = [(list(nudged_inputs(job.args, perturbations(job.entries, ctx.tol.step), share=True)), job.pick)
-                  for job in jobs]
-        outcomes = ctx.runner.sweep_many(forward, nudged)
+        outcomes = ctx.runner.sweep_many(forward, [(job.args, perturbations(job.entries, ctx.tol.step), job.pick)
+                                                   for job in jobs])
         for job, outputs in zip(jobs, outcomes):
             _judge_gradcheck(ctx, job, outputs)
 

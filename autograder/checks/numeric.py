@@ -48,13 +48,11 @@ def perturbations(entries: dict[int, np.ndarray], step: float) -> list[list]:
     return plan
 
 
-def nudged_inputs(args: list[Any], perturb: list[list], share: bool = False) -> Iterator[list[Any]]:
-    """The inputs once per nudge of `perturb`, with that one entry moved: fresh copies of every array, or with
-    `share`, a copy of the nudged array only and the others as they are (for arguments that are encoded for
-    a worker, which decodes fresh arrays for every call: each is then sent once, not once per nudge)."""
+def nudged_inputs(args: list[Any], perturb: list[list]) -> Iterator[list[Any]]:
+    """The inputs once per nudge of `perturb`, fresh copies of every array, with that one entry moved (in the
+    student's kernel; in grading the worker applies the nudges, see worker.Session.sweep)."""
     for arg_index, flat_index, delta in perturb:
-        nudged = list(args) if share else [a.copy() if isinstance(a, np.ndarray) else a for a in args]
-        nudged[arg_index] = np.array(nudged[arg_index], copy=True) if share else nudged[arg_index]
+        nudged = [np.array(a, copy=True, order="C") if isinstance(a, np.ndarray) else a for a in args]
         nudged[arg_index].reshape(-1)[flat_index] += delta
         yield nudged
 
@@ -66,8 +64,7 @@ def stack_outputs(outputs: list[Any]) -> np.ndarray:
 
 def outputs_at(function: Callable[..., Any], arg_lists: list[list[Any]], pick: int | None) -> np.ndarray:
     """`function`'s output (item `pick` of its result) at each argument list, stacked as float64: in the
-    student's own kernel. The grader sends every nudged copy to the worker as a call instead (see
-    StudentRunner.sweep_many), so no helper of the worker decides what a numeric gradient is made of."""
+    student's own kernel. In grading, StudentRunner.sweep_many has the worker make the same calls."""
     return stack_outputs([function(*args) if pick is None else function(*args)[pick] for args in arg_lists])
 
 

@@ -129,21 +129,21 @@ class StudentRunner:
 
         return self._many("calls", fn, items, frame, outcome, self.settings.call_timeout)
 
-    def sweep_many(self, fn: str, jobs: list[tuple[list[list[Any]], int | None]]) -> list[np.ndarray | Exception]:
-        """For each (arg_lists, pick): `fn`'s output (item `pick` of its result) at every argument list, stacked
-        as float64; in one round trip. Each outcome is the outputs or the failure.
+    def sweep_many(self, fn: str, jobs: list[tuple[list[Any], list[list], int | None]]
+                   ) -> list[np.ndarray | Exception]:
+        """For each (args, nudges, pick): `fn`'s output (item `pick` of its result) at `args` with each nudge
+        [argument, flat index, step] applied in turn, stacked as float64; in one round trip. Each outcome is
+        the outputs or the failure.
 
-        The checks nudge the inputs of a numeric gradient and each nudged copy goes as a call: the worker only
-        calls the function and sends back item `pick` of what it returned, so a submission that patches the
+        The inputs go once per job and the worker applies the nudges (see worker.Session.sweep): it only calls
+        the function on them and sends back item `pick` of what it returned, so a submission that patches the
         worker can forge no more than its function could return (a function can tell a nudged input from the
         call before it, too). A sweep has call_timeout per call and call_timeout per 100 calls in all."""
         frame = wire.Frame()
-        items, owner = [], []
-        for index, (arg_lists, pick) in enumerate(jobs):
-            for nudged in arg_lists:
-                items.append({"fn": fn, "args": [frame.encode(a) for a in nudged], "pick": pick})
-                owner.append(index)
-        if not items:
+        sent = [{"args": [frame.encode(a) for a in args], "nudges": [[int(p), int(f), float(d)] for p, f, d in nudges],
+                 "pick": pick} for args, nudges, pick in jobs]
+        owner = [index for index, (_, nudges, _) in enumerate(jobs) for _ in nudges]
+        if not owner:
             return [np.zeros((0,)) for _ in jobs]
 
         def outcome(item: dict, answer: wire.Frame) -> Any:
@@ -151,12 +151,12 @@ class StudentRunner:
                 raise self._malformed("a reply without its result")
             return answer.decode(item["result"])
 
-        longest = max(len(arg_lists) for arg_lists, _ in jobs)
+        longest = max(len(nudges) for _, nudges, _ in jobs)
         total = self.settings.call_timeout * max(1.0, longest / 100) * len(jobs)
         outputs: list[list[Any]] = [[] for _ in jobs]
         failures: dict[int, Exception] = {}
-        for index, result in zip(owner, self._many("calls", fn, items, frame, outcome, self.settings.call_timeout,
-                                                   total=total)):
+        for index, result in zip(owner, self._many("sweep", fn, sent, frame, outcome, self.settings.call_timeout,
+                                                   total=total, count=len(owner))):
             if isinstance(result, Exception):
                 failures.setdefault(index, result)
             else:
@@ -174,20 +174,23 @@ class StudentRunner:
         return stacked
 
     def _many(self, op: str, fn: str, items: list[dict], frame: wire.Frame, outcome: Any, each: float,
-              total: float | None = None) -> list:
+              total: float | None = None, count: int | None = None) -> list:
         """One request of independent items, each timed on its own (and all within `total`, by default `each`
-        per item); a failure per item, or for all if the worker is lost or breaks the protocol.
+        per item); a failure per item, or for all if the worker is lost or breaks the protocol. The request
+        sends `items` under `op`; the reply has one answer per call: `count` of them (a sweep's job makes a call
+        per nudge), by default one per item.
 
         With a `total`, the worker does not announce each item it starts (hundreds of nudged calls of one
         gradient check): each item still has its own alarm in the worker, and the grader waits `total`."""
         message = {"op": op, "fn": fn, op: items, "each": each, "quiet": total is not None}
+        calls = len(items) if count is None else count
         try:
-            reply, answer = self._request(message, total or each * max(1, len(items)), frame,
+            reply, answer = self._request(message, total or each * max(1, calls), frame,
                                           each=None if total is not None else each)
             replies = reply.get("replies")
             # The worker stops at the first item that times out: the items after it were never called.
-            if not isinstance(replies, list) or not replies or len(replies) > len(items) or (
-                    len(replies) < len(items) and not (isinstance(replies[-1], dict) and replies[-1].get("timeout"))):
+            if not isinstance(replies, list) or not replies or len(replies) > calls or (
+                    len(replies) < calls and not (isinstance(replies[-1], dict) and replies[-1].get("timeout"))):
                 raise self._malformed("a reply without one answer per item")
             outcomes: list = []
             for item in replies:
@@ -198,7 +201,7 @@ class StudentRunner:
                     except wire.WireError as exc:
                         raise self._malformed(str(exc)) from None
                 elif item.get("timeout") and self.spent():
-                    return outcomes + [BudgetSpent(self.spent_reason())] * (len(items) - len(outcomes))
+                    return outcomes + [BudgetSpent(self.spent_reason())] * (calls - len(outcomes))
                 elif item.get("timeout"):
                     self.timeouts += 1
                     timeout = self._timed_out(each, self.worker)
@@ -208,9 +211,9 @@ class StudentRunner:
                     outcomes.append(self._student_error(item.get("error")))
             skipped = StudentTimeout(f"not run: {fn} did not finish within {each:g} s in an earlier case, so it "
                                      "was not called again")
-            return outcomes + [skipped] * (len(items) - len(outcomes))
-        except (StudentTimeout, StudentCrash) as failure:
-            return [failure] * len(items)
+            return outcomes + [skipped] * (calls - len(outcomes))
+        except (StudentTimeout, StudentCrash, StudentError) as failure:  # the request as a whole failed
+            return [failure] * calls
 
     def chain(self, calls: list[tuple[str, list[Any]]], send: list[tuple[int, tuple[int, ...]]]) -> dict[int, Any]:
         """Dependent calls in one round trip (see worker.Session.chain); the results of the calls in `send`,

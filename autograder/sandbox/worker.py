@@ -8,6 +8,7 @@ reference or the checks: it runs what it is sent and reports what came back.
 from __future__ import annotations
 
 import builtins
+import copy
 import io
 import os
 import signal
@@ -17,6 +18,7 @@ import traceback
 from types import CodeType
 from typing import Any
 
+import numpy as np
 import numpy.fft  # noqa: F401  numpy imports these lazily; import them once here, before any fork,
 import numpy.linalg  # noqa: F401  so that a student's first np.random call costs microseconds, not 12 ms
 import numpy.random  # noqa: F401
@@ -138,6 +140,33 @@ class Session:
         return self._each(request, "calls", lambda item: self.call(item, inbox, outbox), notify,
                           stop_on_timeout=True)
 
+    def sweep(self, request: dict, inbox: wire.Frame, outbox: wire.Frame, notify: Any = None) -> dict:
+        """The calls of numeric gradients: for each job, its inputs decoded once and then, per nudge
+        [argument, flat index, step], `fn` called on fresh copies of them with that one entry moved, and only
+        item `pick` of what it returns sent back. Each call is timed on its own; the first timeout ends it.
+
+        The nudges are the grader's: this only applies them, so a submission that patches it could change no
+        more than which outputs come back, which its function can do anyway (it can tell a nudged input from
+        the one before). Building the copies here spares sending every nudged copy of every input."""
+        function = self.namespace[request["fn"]]
+        items = [([inbox.decode(a) for a in job["args"]], nudge, job.get("pick"))
+                 for job in request["sweep"] for nudge in job["nudges"]]
+
+        def fresh(value: Any) -> Any:  # what decoding the value again would give: a copy, or the cache it names
+            if isinstance(value, np.ndarray):
+                return np.array(value, copy=True, order="C")
+            return self._resolve(value) if isinstance(value, wire.Handle) else copy.deepcopy(value)
+
+        def nudged_call(item: tuple[list, list, Any]) -> dict:
+            inputs, (position, flat, step), pick = item
+            args = [fresh(a) for a in inputs]
+            args[position].reshape(-1)[flat] += step
+            result = function(*args)
+            return {"ok": True, "result": outbox.encode(result if pick is None else result[pick])}
+
+        return self._each({"items": items, "each": request["each"], "quiet": True}, "items", nudged_call, notify,
+                          stop_on_timeout=True)
+
     def give_up(self, reasons: dict) -> None:
         """Replace each function the grader gave up on by one that raises at once, with the reason."""
         for name, reason in reasons.items():
@@ -242,9 +271,12 @@ def serve(channel: Channel, session: Session) -> None:
     def send(message: dict, frame: wire.Frame | None = None) -> None:
         channel.send(dict(message, seq=seq[0]), frame)
 
+    # Bound now, before any student code runs: a submission that patches Session later changes no handler.
+    load, calls, sweep = session.load, session.calls, session.sweep
     handlers = {
-        "load": lambda request, inbox, outbox: session.load(request, inbox, outbox, send),
-        "calls": lambda request, inbox, outbox: session.calls(request, inbox, outbox, send),
+        "load": lambda request, inbox, outbox: load(request, inbox, outbox, send),
+        "calls": lambda request, inbox, outbox: calls(request, inbox, outbox, send),
+        "sweep": lambda request, inbox, outbox: sweep(request, inbox, outbox, send),
         "callables": session.callables,
         "chain": session.chain,
     }
