@@ -149,8 +149,10 @@ class Session:
         more than which outputs come back, which its function can do anyway (it can tell a nudged input from
         the one before). Building the copies here spares sending every nudged copy of every input."""
         function = self.namespace[request["fn"]]
-        items = [([inbox.decode(a) for a in job["args"]], nudge, job.get("pick"))
-                 for job in request["sweep"] for nudge in job["nudges"]]
+        items = []
+        for job in request["sweep"]:
+            inputs = [inbox.decode(a) for a in job["args"]]  # once per job: each call gets copies of them
+            items.extend((inputs, nudge, job.get("pick")) for nudge in job["nudges"])
 
         def fresh(value: Any) -> Any:  # what decoding the value again would give: a copy, or the cache it names
             if isinstance(value, np.ndarray):
