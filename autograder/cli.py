@@ -78,6 +78,8 @@ def grade(submissions: tuple[Path, ...], assignment: str, out_dir: Path, jobs: i
     click.echo(f"{summary['students']} students ({report.graded} graded now, {report.reused} already graded, "
                f"{summary['not_graded']} not gradable); mean {summary['score']['mean']} / "
                f"{summary['score']['max']}; gradebook: {out_dir / 'gradebook.csv'}")
+    if summary["submissions"] >= 2:  # cheap (text only), and the class summary then links to it
+        _compare_after_grading(list(submissions), assignment, out_dir, config)
     if not no_report:
         _write_reports(out_dir, config.report.audience)
 
@@ -91,6 +93,68 @@ def report(out_dir: Path, ta: bool | None, config_path: Path | None) -> None:
     """Write DIR/<id>/feedback.html and DIR/summary.html from the result files in DIR; runs no student code."""
     audience = _resolve_config(config_path).report.audience if ta is None else ("ta" if ta else "student")
     _write_reports(out_dir, audience)
+
+
+@main.command()
+@click.argument("paths", metavar="DIR_OR_OUT...", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path))
+@click.option("--assignment", "-a", required=True, type=click.Choice(sorted(ASSIGNMENTS)))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="folder for similarity.csv, .json and .html (default: OUT, a folder `grade --out` wrote)")
+@click.option("--threshold", type=click.FloatRange(0, 100, min_open=True), default=None,
+              help="flag a pair sharing this percent of the smaller one's code beyond the skeleton, or more "
+                   "(default: 70)")
+@click.option("--min-shared", type=click.IntRange(min=1), default=None,
+              help="and at least this many characters of it, normalized (default: 100)")
+@click.option("--skeleton", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="a file every student was given (default: student_template/NAME.ipynb and NAME.py)")
+@_config_option
+def similar(paths: tuple[Path, ...], assignment: str, out_dir: Path | None, threshold: float | None,
+            min_shared: int | None, skeleton: tuple[Path, ...], config_path: Path | None) -> None:
+    """Rank pairs of submissions by the code they share beyond the skeleton: submissions (as `grade` takes them)
+    or the OUT folder of `autograder grade`; flags pairs for a person to look at, side by side."""
+    from autograder.report import ReportError
+    from autograder.report.render import write_summary
+    from autograder.similarity.compare import DEFAULT_MIN_SHARED, DEFAULT_THRESHOLD
+    from autograder.similarity.run import SimilarityError, is_results_folder
+    from autograder.similarity.run import similar as compare_class
+
+    config = _resolve_config(config_path)
+    try:
+        run = compare_class(list(paths), assignment=assignment, config=config, out_dir=out_dir,
+                            threshold=DEFAULT_THRESHOLD if threshold is None else threshold / 100,
+                            min_shared=DEFAULT_MIN_SHARED if min_shared is None else min_shared,
+                            skeleton=list(skeleton) or None)
+    except SimilarityError as error:
+        raise click.ClickException(str(error)) from None
+    except OSError as error:
+        raise click.ClickException(f"cannot write the similarity files: {error.strerror} ({error.filename})") from None
+    folder = run.files[0].parent
+    click.echo(_similarity_line(run, folder))
+    if is_results_folder(folder) and (folder / "summary.html").exists():
+        try:
+            click.echo(f"class summary: {write_summary(folder)}")
+        except (ReportError, OSError) as error:
+            click.echo(f"warning: the class summary was not updated ({error})", err=True)
+
+
+def _compare_after_grading(submissions: list[Path], assignment: str, out_dir: Path, config: GraderConfig) -> None:
+    """`autograder similar` on the class just graded; a problem with it is a warning, never a failed grading."""
+    from autograder.similarity.run import SimilarityError, similar
+
+    try:
+        run = similar(submissions, assignment=assignment, config=config, out_dir=out_dir)
+    except (SimilarityError, OSError) as error:
+        click.echo(f"warning: the submissions were not compared for shared code: {error}", err=True)
+        return
+    click.echo(_similarity_line(run, out_dir))
+
+
+def _similarity_line(run, folder: Path) -> str:
+    flagged = len(run.flagged)
+    return (f"similarity: {flagged} of {run.compared} pairs share {round(100 * run.threshold)}% or more of their "
+            f"code beyond the skeleton ({'look at them side by side' if flagged else 'nothing flagged'}): "
+            f"{folder / 'similarity.html'}")
 
 
 def _write_reports(out_dir: Path, audience: str) -> None:

@@ -159,6 +159,17 @@ def write_reports(out_dir: Path, *, audience: str = "student") -> WrittenReports
     return WrittenReports(tuple(feedback), summary, folder.unreadable)
 
 
+def write_summary(out_dir: Path) -> Path:
+    """DIR/summary.html alone, from the result files in DIR (after `autograder similar` wrote what its section
+    on shared code shows; the feedback pages stay as they are)."""
+    folder = load_folder(Path(out_dir))
+    if not folder.submissions and not folder.unreadable:
+        raise ReportError(f"{out_dir} holds no <id>/grade.json: grade into it first (autograder grade ... --out DIR)")
+    path = Path(out_dir) / "summary.html"
+    _write(path, render_summary(summarize_class(folder)))
+    return path
+
+
 def _write(path: Path, text: str) -> None:
     """Replace the file in one rename, so a browser never shows half a report. No fsync: unlike grade.json,
     a report can always be rendered again, and a thousand fsyncs would be most of the time spent here."""

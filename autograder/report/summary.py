@@ -5,8 +5,10 @@ with explicit keys, so the same results always give the same rows in the same or
 """
 from __future__ import annotations
 
+import json
 import statistics
 from dataclasses import dataclass
+from pathlib import Path
 
 from autograder.batch.gradebook import error_kind, runtime_failure
 from autograder.report.load import ResultsFolder, Submission
@@ -14,6 +16,7 @@ from autograder.results import Outcome
 from autograder.sandbox.program import UNPARSED
 
 SLOWEST = 10  # rows in the table of slowest submissions
+SIMILAR_SHOWN = 10  # flagged pairs listed in the summary; similarity.html shows them all
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,27 @@ class Trouble:
 
 
 @dataclass(frozen=True)
+class SimilarPair:
+    """A pair that `autograder similar` flagged: it shares `percent` (rounded down) of its code beyond the
+    skeleton; `number` is its place on similarity.html."""
+
+    number: int
+    a: str
+    b: str
+    percent: int
+
+
+@dataclass(frozen=True)
+class SimilarityView:
+    """What DIR/similarity.json says, for the summary's section that links to similarity.html."""
+
+    threshold: int  # percent
+    compared: int
+    flagged: int
+    top: tuple[SimilarPair, ...]
+
+
+@dataclass(frozen=True)
 class ClassSummary:
     assignment: str
     students: int
@@ -85,6 +109,7 @@ class ClassSummary:
     slowest: tuple[Submission, ...]
     everyone: tuple[Submission, ...]
     unreadable: tuple[tuple[str, str], ...]
+    similarity: SimilarityView | None = None  # when `autograder similar` (or `grade`) compared the class
 
 
 def summarize_class(folder: ResultsFolder) -> ClassSummary:
@@ -104,7 +129,19 @@ def summarize_class(folder: ResultsFolder) -> ClassSummary:
         troubles=tuple(t for s in counted for t in troubles(s)),
         syntax_errors=sum(any(UNPARSED in note for note in s.result.notes) for s in graded),
         slowest=tuple(sorted(timed, key=lambda s: (-s.execution_time, s.id))[:SLOWEST]),
-        everyone=folder.submissions, unreadable=folder.unreadable)
+        everyone=folder.submissions, unreadable=folder.unreadable, similarity=similarity_view(folder.path))
+
+
+def similarity_view(out_dir: Path) -> SimilarityView | None:
+    """The flagged pairs of DIR/similarity.json (read as data, leniently: a damaged file shows no section)."""
+    try:
+        data = json.loads((Path(out_dir) / "similarity.json").read_text(encoding="utf-8"))
+        pairs = [SimilarPair(number, str(p["a"]), str(p["b"]), int(100 * float(p["score"]) + 1e-9))
+                 for number, p in enumerate(data["flagged"], start=1)]
+        return SimilarityView(round(100 * float(data["threshold"])), int(data["pairs_compared"]), len(pairs),
+                              tuple(pairs[:SIMILAR_SHOWN]))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
 
 
 def task_order(graded: list[Submission]) -> list[str]:

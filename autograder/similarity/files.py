@@ -42,8 +42,8 @@ def write_json(path: Path, *, assignment: str, threshold: float, min_shared: int
     """similarity.json: the settings, the flagged pairs, and every submission's code as it was read."""
     data = {"format": FORMAT, "assignment": assignment, "threshold": threshold, "min_shared": min_shared,
             "submissions": len([c for c in codes if not c.error]), "pairs_compared": compared,
-            "flagged": [{"a": p.a, "b": p.b, "percent": percent(p.score), "a_percent": percent(p.a_share),
-                         "b_percent": percent(p.b_share), "shared_characters": p.shared} for p in flagged],
+            "flagged": [{"a": p.a, "b": p.b, "score": round(p.score, 6), "a_share": round(p.a_share, 6),
+                         "b_share": round(p.b_share, 6), "shared_characters": p.shared} for p in flagged],
             "unreadable": [[c.id, c.error] for c in codes if c.error],
             "code": {c.id: {"student": c.student, "error": c.error,
                             "chunks": [[k.cell, k.line, k.text, k.script] for k in c.chunks]}

@@ -46,11 +46,12 @@ def is_results_folder(path: Path) -> bool:
 def similar(paths: list[Path], *, assignment: str, config: GraderConfig, out_dir: Path | None = None,
             threshold: float = DEFAULT_THRESHOLD, min_shared: int = DEFAULT_MIN_SHARED,
             skeleton: list[Path] | None = None) -> SimilarityRun:
-    """Compare the class at `paths` (submissions, or one grading output folder) and write the files into
-    `out_dir` (by default, that grading output folder). The boilerplate is `skeleton`, by default the project's
+    """Compare the class at `paths` (submissions, or one folder holding the similarity.json of an earlier run,
+    as `autograder grade` leaves in its output folder) and write the files into `out_dir` (by default, that
+    folder). The boilerplate is `skeleton`, by default the project's
     student_template/<assignment>.ipynb and .py."""
     paths = [Path(p) for p in paths]
-    if len(paths) == 1 and is_results_folder(paths[0]):
+    if len(paths) == 1 and (is_results_folder(paths[0]) or (paths[0] / RECORD).is_file()):
         record = paths[0] / RECORD
         if not record.is_file():
             raise SimilarityError(f"{paths[0]} holds no {RECORD} (`autograder grade` writes it when it grades two "
