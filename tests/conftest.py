@@ -1,7 +1,12 @@
-"""Shared fixtures: the project's grader.toml, fast settings for tests, and real submission files."""
+"""Shared fixtures: the project's grader.toml, fast settings for tests, real submission files, and the real
+otter-grader in a venv of its own."""
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +19,8 @@ from autograder.diagnosis.corpus import labels
 
 ROOT = Path(__file__).resolve().parent.parent
 MUTANTS = ROOT / "tests" / "mutants"
+OTTER = "otter-grader==7.0.0"
+OTTER_VENV = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "autograder-tests" / "otter-7.0.0"
 
 # Which tasks call (or consume the cache of) which: a bug in a task may also cost points on these, never on others.
 DEPENDENTS = {
@@ -58,6 +65,22 @@ def fast_config(tmp_path_factory: pytest.TempPathFactory) -> GraderConfig:
     path = tmp_path_factory.mktemp("config") / "grader.toml"
     path.write_text(text)
     return load_config(path)
+
+
+@pytest.fixture(scope="session")
+def otter_python() -> Path:
+    """The interpreter of a venv holding the real otter-grader (made once; again if it is damaged). It sees this
+    interpreter's packages (numpy, nbformat, nbclient, the editable grader), so only otter comes from the registry."""
+    python = OTTER_VENV / "bin" / "python"
+    stamp = OTTER_VENV / "requirement.txt"
+    if not (stamp.is_file() and stamp.read_text().strip() == OTTER and python.is_file()):
+        shutil.rmtree(OTTER_VENV, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(OTTER_VENV)], check=True,
+                       timeout=120)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", OTTER],
+                       check=True, timeout=600)
+        stamp.write_text(OTTER + "\n")
+    return python
 
 
 def reference_source(assignment: str) -> str:

@@ -3,7 +3,8 @@
 pickle, is untrusted bytes that are never unpickled or run.
 
 The zips come from the real otter-grader (pinned), installed once into a virtual environment of its own under
-~/.cache (it reuses this interpreter's packages, so only otter itself is downloaded from the registry).
+~/.cache by conftest's `otter_python` (it reuses this interpreter's packages, so only otter itself is downloaded
+from the registry).
 """
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ import os
 import pickle
 import shutil
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -22,28 +22,12 @@ from autograder.batch.run import grade_batch
 from autograder.course.config import GraderConfig
 from tests.conftest import ROOT
 
-OTTER = "otter-grader==7.0.0"
-VENV = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "autograder-tests" / "otter-7.0.0"
 EXAMPLES = ROOT / "assignments" / "backprop" / "examples"
 EXPORT = """
 import otter
 grader = otter.Notebook("{name}.ipynb", tests_dir="tests")
 grader.export("{name}.ipynb", pdf=False, force_save=False, filtering=False, run_tests=False)
 """
-
-
-@pytest.fixture(scope="session")
-def otter_python() -> Path:
-    """The interpreter of a venv holding the real otter-grader (made once; again if it is damaged)."""
-    python = VENV / "bin" / "python"
-    stamp = VENV / "requirement.txt"
-    if not (stamp.is_file() and stamp.read_text().strip() == OTTER and python.is_file()):
-        shutil.rmtree(VENV, ignore_errors=True)
-        subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(VENV)], check=True, timeout=120)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", OTTER],
-                       check=True, timeout=600)
-        stamp.write_text(OTTER + "\n")
-    return python
 
 
 def _export(otter_python: Path, notebook: Path, workdir: Path) -> Path:
