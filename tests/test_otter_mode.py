@@ -206,3 +206,20 @@ def test_the_zip_scripts_are_those_the_real_otter_generate_writes(built: dict[st
     assert json.loads(ours["otter_config.json"]) == json.loads(theirs["otter_config.json"])
     assert {m for m in theirs if m.startswith("tests/")} == {m for m in ours if m.endswith(".py")
                                                               and m.startswith("tests/")}
+
+
+@pytest.mark.slow
+def test_two_lines_in_the_notebook_score_full_marks_under_otter_and_nothing_under_autograder_grade(
+        built: dict[str, Path], course: Path, otter_python: Path, tmp_path: Path) -> None:
+    """What the README says this mode gives up: otter runs the tests in the student's kernel, after the student's
+    code, so the untouched notebook plus two lines that replace our cases scores full marks there; `autograder
+    grade`, which runs student code in a worker, gives it 0."""
+    notebook = nbformat.read(ROOT / "assignments" / "backprop" / "examples" / "cy.ipynb", as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell(
+        "import autograder.otter_checks as oc\noc.TaskCases.public = oc.TaskCases.hidden = lambda *args: None"))
+    path = tmp_path / "cheat.ipynb"
+    nbformat.write(notebook, path)
+    otter = _otter_run(otter_python, built["backprop"] / "autograder" / "autograder.zip", path, tmp_path / "otter")
+    total = sum(sum(checks.values()) for checks in load_config(course).assignments["backprop"].points.values())
+    assert sum(otter.values()) == pytest.approx(total)
+    assert sum(_graded([path], "backprop", tmp_path / "graded", load_config(course))["cheat"].values()) == 0
