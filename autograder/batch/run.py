@@ -5,6 +5,11 @@ killed at any moment loses nothing already graded. A rerun with the same --out s
 grade.json matches its current bytes and the current grader (code, grader.toml, reference), then rebuilds
 the class outputs from the records: the same inputs give the same gradebook, however the work was split.
 
+One design for both executors, this machine's grader processes and a Dask cluster (batch/dask_executor.py):
+a grader grades a submission and replies with JSON text (`grade_reply`: the result, or why there is none),
+and this process alone turns each reply into the submission's files (`accept_reply`). Resuming, atomic
+writes and the gradebook are then the same however the work was spread.
+
 One submission never stops a class: whatever the grader raises on it, or a grader process that dies on it,
 makes its row "not graded: internal error" (the traceback in its grade.json), and a rerun grades it again.
 SIGINT and SIGTERM stop a run promptly, with what was graded kept and nothing it started left running; a
@@ -42,7 +47,7 @@ from autograder.grading import grade_submission, points_for
 from autograder.intake.archives import scratch_folder
 from autograder.intake.discover import expand, identify
 from autograder.intake.submission import modified_time, source_digest, submission_id
-from autograder.results import CheckResult, Outcome, SubmissionResult
+from autograder.results import CheckResult, Outcome, SubmissionResult, result_from_dict, result_to_dict
 from autograder.sandbox.leftovers import scratch_prefix
 from autograder.sandbox.numpy_removals import grader_versions
 from autograder.sandbox.workers import forget_inherited_zygote, require_isolation, scratch_base
@@ -91,9 +96,13 @@ class OutputError(Exception):
 
 def grade_batch(paths: list[Path], *, assignment: str, out_dir: Path, config: GraderConfig,
                 jobs: int | None = None, force: bool = False, progress: Progress | None = None,
-                unsafe_no_isolation: bool = False) -> BatchReport:
+                unsafe_no_isolation: bool = False, scheduler: str | None = None) -> BatchReport:
     """Grade every submission under `paths` into `out_dir`; see the module docstring for resuming. Where no
     isolation of student code is possible, raises sandbox.NoIsolation unless `unsafe_no_isolation`.
+
+    `scheduler` grades on a Dask cluster instead of `jobs` processes here: a scheduler's address, or local:N
+    for a LocalCluster of N processes started for the run; None takes [batch] scheduler, "" grades here. A
+    worker that grades with another grader, or cannot run it, stops the run with ClusterError.
 
     SIGINT or SIGTERM stops it promptly with BatchInterrupted (nothing it started is left running, and every
     submission graded so far is kept for the rerun to resume from); a full disk stops it with OutputError.
@@ -102,11 +111,13 @@ def grade_batch(paths: list[Path], *, assignment: str, out_dir: Path, config: Gr
     with scratch_folder() as scratch:  # zips are unpacked here, never beside the submissions; removed at the end
         return _grade_batch(expand([Path(p) for p in paths], scratch), assignment=assignment, out_dir=Path(out_dir),
                             config=config, jobs=jobs, force=force, progress=progress,
-                            unsafe_no_isolation=unsafe_no_isolation)
+                            unsafe_no_isolation=unsafe_no_isolation,
+                            scheduler=config.batch.scheduler if scheduler is None else scheduler)
 
 
 def _grade_batch(submissions: list[Path], *, assignment: str, out_dir: Path, config: GraderConfig,
-                 jobs: int | None, force: bool, progress: Progress | None, unsafe_no_isolation: bool) -> BatchReport:
+                 jobs: int | None, force: bool, progress: Progress | None, unsafe_no_isolation: bool,
+                 scheduler: str) -> BatchReport:
     spec = ASSIGNMENTS[assignment]
     _refuse_clashing_ids(submissions)
     fingerprint = grader_fingerprint(config, assignment)
@@ -128,16 +139,22 @@ def _grade_batch(submissions: list[Path], *, assignment: str, out_dir: Path, con
                 else:
                     todo.append((path, sid, digest))
             reused = len(records)
-            if todo:
+            grade = partial(grade_reply, assignment=assignment, config=config)
+            accept = partial(accept_reply, assignment=assignment, out_dir=out_dir, config=config,
+                             fingerprint=fingerprint)
+            if todo and scheduler:
+                from autograder.batch.dask_executor import grade_on_cluster  # dask is imported only for this
+
+                grade_on_cluster(todo, scheduler, assignment=assignment, config=config, grade=grade, accept=accept,
+                                 finished=finished, unsafe_no_isolation=unsafe_no_isolation)
+            elif todo:
                 require_isolation(unsafe_no_isolation)
-            jobs = min(jobs or os.cpu_count() or 1, max(len(todo), 1))
-            grade = partial(_grade_one, assignment=assignment, out_dir=out_dir, config=config,
-                            fingerprint=fingerprint)
-            if jobs == 1:
-                for path, sid, digest in todo:
-                    finished(sid, json.loads(grade(path, sid, digest)))
-            else:
-                _grade_in_processes(todo, jobs, grade, finished)
+                jobs = min(jobs or os.cpu_count() or 1, len(todo))
+                if jobs == 1:
+                    for path, sid, digest in todo:
+                        finished(sid, accept(path, sid, digest, parse_reply(grade(path, sid))))
+                else:
+                    _grade_in_processes(todo, jobs, grade, accept, finished)
 
             graded = [Graded.from_record(records[submission_id(path)]) for path in submissions]
             chosen, superseded = counted(graded, config.batch.duplicates)
@@ -159,7 +176,8 @@ def _grade_batch(submissions: list[Path], *, assignment: str, out_dir: Path, con
     return BatchReport([g.result for g in chosen], graded=len(todo), reused=reused, summary=summary)
 
 
-def _grade_in_processes(todo: list[tuple[Path, str, str]], jobs: int, grade: partial,
+def _grade_in_processes(todo: list[tuple[Path, str, str]], jobs: int, grade: Callable[[Path, str], str],
+                        accept: Callable[[Path, str, str, dict[str, Any]], dict[str, Any]],
                         finished: Callable[[str, dict[str, Any]], None]) -> None:
     """Grade in `jobs` grader processes; a process that dies costs only the submission it was grading (its row
     says so), and an interrupt or a failed write ends them all before this returns."""
@@ -171,15 +189,8 @@ def _grade_in_processes(todo: list[tuple[Path, str, str]], jobs: int, grade: par
     stopped = True
     try:
         for (path, sid, digest), reply in pool.run(todo):
-            if isinstance(reply, Died):
-                finished(sid, json.loads(_write_internal_error(path, sid, digest, reply.describe(), None,
-                                                               **grade.keywords)))
-                continue
-            message = json.loads(reply)  # JSON text: nothing a grader process sends is unpickled
-            if "output_error" in message:
-                failure = message["output_error"]
-                raise OutputError(OSError(failure["errno"], failure["strerror"], failure["filename"] or None))
-            finished(sid, message["record"])
+            message = {"internal_error": reply.describe()} if isinstance(reply, Died) else parse_reply(reply)
+            finished(sid, accept(path, sid, digest, message))
         stopped = False
     finally:
         pool.close(interrupted=stopped)
@@ -198,39 +209,66 @@ def _remove_own_scratch() -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _reply_of(grade: Callable[[Path, str, str], str], job: tuple[Path, str, str]) -> bytes:
-    """In a grader process: a job's record, or the write that failed, as JSON bytes."""
-    try:
-        return json.dumps({"record": json.loads(grade(*job))}).encode()
-    except OutputError as error:
-        failure = error.error
-        return json.dumps({"output_error": {"errno": failure.errno, "strerror": failure.strerror,
-                                            "filename": str(failure.filename or "")}}).encode()
+def _reply_of(grade: Callable[[Path, str], str], job: tuple[Path, str, str]) -> bytes:
+    """In a grader process: a job's reply as bytes (JSON text: nothing a grader process sends is unpickled)."""
+    return grade(job[0], job[1]).encode()
 
 
-def _grade_one(path: Path, sid: str, digest: str, *, assignment: str, out_dir: Path, config: GraderConfig,
-               fingerprint: str) -> str:
-    """Grade one submission and write its files; the record as JSON text (it may cross a process boundary).
+def grade_reply(path: Path, sid: str, *, assignment: str, config: GraderConfig) -> str:
+    """In a grader (a process here, or a Dask worker): grade one submission, writing nothing; the reply as JSON
+    text, {"result": ..., "elapsed": seconds} or why there is no result.
 
-    Whatever the grader raises while grading becomes this submission's "not graded: internal error" row, with
-    the traceback in its grade.json. A full disk (while grading or writing) raises OutputError instead: it
-    would fail every submission after this one too.
+    Whatever the grader raises while grading becomes {"internal_error": why, "trace": ...}, this submission's
+    "not graded: internal error" row. A full disk becomes {"output_error": ...}: it would fail every
+    submission after this one too, so the run stops.
     """
     started = time.monotonic()
     try:
         result = grade_submission(path, assignment, config)
     except Exception as error:  # noqa: BLE001 - a bug of the grader must cost this submission only
         if isinstance(error, OSError) and error.errno in NO_SPACE:
-            raise OutputError(error) from None
-        return _write_internal_error(path, sid, digest, f"the grader raised {type(error).__name__}",
-                                     traceback.format_exc(), assignment=assignment, out_dir=out_dir, config=config,
-                                     fingerprint=fingerprint)
-    return _write_one(path, sid, digest, result, time.monotonic() - started, out_dir=out_dir, config=config,
-                      fingerprint=fingerprint)
+            return json.dumps({"output_error": {"errno": error.errno, "strerror": error.strerror,
+                                                "filename": str(error.filename or "")}})
+        return json.dumps({"internal_error": f"the grader raised {type(error).__name__}",
+                           "trace": traceback.format_exc()})
+    return json.dumps({"result": result_to_dict(result), "elapsed": time.monotonic() - started})
+
+
+def parse_reply(reply: bytes | str) -> dict[str, Any]:
+    """A grader's reply as a dict; one that is not a JSON object is an internal error of its submission."""
+    try:
+        message = json.loads(reply)
+    except ValueError:
+        message = None
+    return message if isinstance(message, dict) else {"internal_error": "the grader's reply could not be read"}
+
+
+def accept_reply(path: Path, sid: str, digest: str, message: dict[str, Any], *, assignment: str, out_dir: Path,
+                 config: GraderConfig, fingerprint: str) -> dict[str, Any]:
+    """Here alone: a grader's reply made into the submission's results.json and grade.json; the record.
+
+    A reply without a readable result of this submission is its internal error; {"output_error": ...} raises
+    OutputError.
+    """
+    if "output_error" in message:
+        failure = message["output_error"]
+        raise OutputError(OSError(failure["errno"], failure["strerror"], failure["filename"] or None))
+    try:
+        if "internal_error" not in message:
+            result, elapsed = result_from_dict(message["result"]), float(message["elapsed"])
+            if result.id != sid or result.assignment != assignment:  # it would be filed under another id
+                raise ValueError(f"a result of {result.assignment}/{result.id}")
+            return _write_one(path, sid, digest, result, elapsed, out_dir=out_dir, config=config,
+                              fingerprint=fingerprint)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        message = {"internal_error": "the grader's reply could not be read",
+                   "trace": f"{type(error).__name__}: {error}"}
+    return _write_internal_error(path, sid, digest, str(message["internal_error"]), message.get("trace"),
+                                 assignment=assignment, out_dir=out_dir, config=config, fingerprint=fingerprint)
 
 
 def _write_internal_error(path: Path, sid: str, digest: str, why: str, trace: str | None, *, assignment: str,
-                          out_dir: Path, config: GraderConfig, fingerprint: str) -> str:
+                          out_dir: Path, config: GraderConfig, fingerprint: str) -> dict[str, Any]:
     """The files of a submission the grader failed on: every check 0, "internal error" and why; the traceback,
     when there is one, in grade.json only (it is the grader's, not for the student)."""
     spec = ASSIGNMENTS[assignment]
@@ -239,13 +277,13 @@ def _write_internal_error(path: Path, sid: str, digest: str, why: str, trace: st
     result = SubmissionResult(id=sid, assignment=assignment, versions=grader_versions(), error=error)
     result.checks = [CheckResult(task.name, check, 0.0, float(points[task.name][check]), Outcome.ERROR,
                                  f"Not graded: {error}") for task in spec.tasks for check in spec.check_names(task)]
-    extra = {"internal_error": (trace or why)[-MAX_TRACEBACK_CHARS:]}
+    extra = {"internal_error": str(trace or why)[-MAX_TRACEBACK_CHARS:]}
     return _write_one(path, sid, digest, result, 0.0, out_dir=out_dir, config=config, fingerprint=fingerprint,
                       extra=extra)
 
 
 def _write_one(path: Path, sid: str, digest: str, result: SubmissionResult, elapsed: float, *, out_dir: Path,
-               config: GraderConfig, fingerprint: str, extra: dict[str, Any] | None = None) -> str:
+               config: GraderConfig, fingerprint: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     try:
         results_sha256 = write_result(out_dir, result, execution_time=elapsed)
         identity = identify(sid, pattern=config.batch.student_id, naming=config.batch.naming)
@@ -258,7 +296,7 @@ def _write_one(path: Path, sid: str, digest: str, result: SubmissionResult, elap
         write_record(out_dir, record)
     except OSError as error:
         raise OutputError(_with_filename(error, out_dir / sid)) from None
-    return json.dumps(record)
+    return record
 
 
 def _with_filename(error: OSError, where: Path) -> OSError:
@@ -266,24 +304,33 @@ def _with_filename(error: OSError, where: Path) -> OSError:
     return error if error.filename else OSError(error.errno, error.strerror, str(where))
 
 
-def grader_fingerprint(config: GraderConfig, assignment: str) -> str:
+def grader_fingerprint(config: GraderConfig, assignment: str, code: Any = None) -> str:
     """Changes whenever a regrade could give another result: grader code, settings, points, reference, or the
-    Python and NumPy that run the student's code."""
+    Python and NumPy that run the student's code. `code`: a `code_digest()` made earlier, to start from."""
+    digest = (code or code_digest()).copy()
+    digest.update(json.dumps(grader_settings(config, assignment), sort_keys=True).encode())
+    digest.update(config.assignments[assignment].reference.read_bytes())
+    digest.update(json.dumps(grader_versions(), sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def code_digest() -> Any:
+    """A sha256 fed with the grader's code, the first part of the fingerprint (a Dask worker makes it once)."""
     digest = hashlib.sha256()
     for source in sorted(PACKAGE.rglob("*.py")):
         if source.relative_to(PACKAGE).parts[0] == "report":
             continue  # rendering never changes a grade, and `report` rerenders from the records
         digest.update(source.relative_to(PACKAGE).as_posix().encode() + b"\0" + source.read_bytes())
+    return digest
+
+
+def grader_settings(config: GraderConfig, assignment: str) -> dict[str, Any]:
+    """The settings in the fingerprint, as plain data."""
     # The secret itself is no part of a record (feedback.html shows the fingerprint): a short hash of it is.
     grading = dict(asdict(config.grading), secret=secret_tag(config.grading.secret))
     # How file names are read is in it too: a record keeps the student id it was filed under.
-    settings = {"grading": grading, "tolerances": asdict(config.tolerances),
-                "limits": asdict(config.limits), "points": config.assignments[assignment].points,
-                "naming": [config.batch.naming, config.batch.student_id]}
-    digest.update(json.dumps(settings, sort_keys=True).encode())
-    digest.update(config.assignments[assignment].reference.read_bytes())
-    digest.update(json.dumps(grader_versions(), sort_keys=True).encode())
-    return digest.hexdigest()
+    return {"grading": grading, "tolerances": asdict(config.tolerances), "limits": asdict(config.limits),
+            "points": config.assignments[assignment].points, "naming": [config.batch.naming, config.batch.student_id]}
 
 
 def secret_tag(secret: str) -> str:
