@@ -47,26 +47,36 @@ def main() -> None:
 @click.option("--assignment", "-a", required=True, type=click.Choice(sorted(ASSIGNMENTS)))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="folder for <id>/results.json, gradebook.csv, canvas.csv and summary.json")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="parallel graders (default: cores)")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="parallel graders on this machine (default: cores); overrides [batch] scheduler")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="grade on the running Dask cluster whose scheduler is at ADDRESS, e.g. tcp://10.0.0.5:8786 "
+                   "(default: [batch] scheduler)")
+@click.option("--cluster", metavar="local:N", default=None,
+              help="grade on a Dask LocalCluster of N worker processes started for this run (a trial of --scheduler)")
 @click.option("--force", is_flag=True, help="grade again even what an earlier run already graded")
 @click.option("--no-report", is_flag=True, help="skip the HTML reports (`autograder report DIR` writes them later)")
 @click.option("--unsafe-no-isolation", is_flag=True,
               help="grade even where student code cannot be isolated (it could read the reference and the results)")
 @_config_option
-def grade(submissions: tuple[Path, ...], assignment: str, out_dir: Path, jobs: int | None, force: bool,
-          no_report: bool, unsafe_no_isolation: bool, config_path: Path | None) -> None:
+def grade(submissions: tuple[Path, ...], assignment: str, out_dir: Path, jobs: int | None, scheduler: str | None,
+          cluster: str | None, force: bool, no_report: bool, unsafe_no_isolation: bool,
+          config_path: Path | None) -> None:
     """Grade SUBMISSIONS: notebooks, .py files, folders holding one, or folders of them."""
+    from autograder.batch.dask_worker import ClusterError
     from autograder.batch.progress import ProgressBar
     from autograder.batch.run import BatchInterrupted, OutputError, grade_batch
     from autograder.sandbox.workers import NoIsolation
 
     config = _resolve_config(config_path)
     _warn_if_other_numpy(config)
+    where = _where_to_grade(jobs, scheduler, cluster)
     bar = ProgressBar(sys.stderr)
     try:
         report = grade_batch(list(submissions), assignment=assignment, out_dir=out_dir, config=config, jobs=jobs,
-                             force=force, progress=bar.update, unsafe_no_isolation=unsafe_no_isolation)
-    except (ConfigError, NoIsolation, OutputError) as error:
+                             force=force, progress=bar.update, unsafe_no_isolation=unsafe_no_isolation,
+                             scheduler=where)
+    except (ConfigError, NoIsolation, OutputError, ClusterError) as error:
         bar.close()
         raise click.ClickException(str(error)) from None
     except BatchInterrupted as stop:  # Ctrl-C or SIGTERM: one line, and the shell's exit code for that signal
@@ -82,6 +92,22 @@ def grade(submissions: tuple[Path, ...], assignment: str, out_dir: Path, jobs: i
         _compare_after_grading(list(submissions), assignment, out_dir, config)
     if not no_report:
         _write_reports(out_dir, config.report.audience)
+
+
+def _where_to_grade(jobs: int | None, scheduler: str | None, cluster: str | None) -> str | None:
+    """grade_batch's `scheduler` from the flags: None leaves it to [batch] scheduler, "" grades here."""
+    import re
+
+    if sum(option is not None for option in (jobs, scheduler, cluster)) > 1:
+        raise click.UsageError("give one of -j (this machine), --scheduler (a Dask cluster) and --cluster (a "
+                               "LocalCluster)")
+    if cluster is not None and not re.fullmatch(r"local:[1-9]\d*", cluster):
+        raise click.BadParameter(f"{cluster!r} is not local:N (N worker processes)", param_hint="--cluster")
+    if scheduler is not None and (re.fullmatch(r"local:.*", scheduler) or not re.fullmatch(
+            r"[a-z][a-z0-9+]*://\S+|[^\s/:]+:\d+", scheduler)):
+        raise click.BadParameter(f"{scheduler!r} is not a Dask scheduler's address such as tcp://host:8786 "
+                                 "(--cluster local:N starts one here)", param_hint="--scheduler")
+    return cluster or scheduler or ("" if jobs is not None else None)
 
 
 @main.command()

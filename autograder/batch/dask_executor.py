@@ -1,0 +1,130 @@
+"""Grade a class on a Dask cluster: the client sends bytes, the workers reply with JSON text, the client writes.
+
+The same design as grading here (batch/run.py): for each submission the client sends its id and the raw
+bytes of its source file, a Dask worker grades them with its own grader and zygote (batch/dask_worker.py)
+and returns its reply as a str of JSON, and the client alone turns replies into files (`accept_reply`), so
+resuming, atomic writes and the gradebook are exactly those of a run here. A submission that cannot be read
+(a link, a refused zip, a file past its cap) runs no student code and never leaves the client.
+
+What comes back is trusted only as far as it must be: the client's Client deserializes results with msgpack
+alone, so a worker's reply can be a str and nothing that would be unpickled; it is parsed as JSON and a
+result filed under another id is refused. Student code never runs in a Dask worker process, only in the
+sandboxed workers it forks from its zygote, so nothing a student wrote can shape what the Dask worker sends.
+(Dask's own control messages, such as a task's exception, are still pickled; the task never raises.)
+
+Each reply is accepted once: a submission is sent once, and the first completion of its task is the one
+written (a completion seen again is ignored). A Dask worker that dies (a lost machine, a killed process)
+has its tasks run again elsewhere by the scheduler; one that kills every worker it runs on (dask's
+allowed-failures, 3 by default, then KilledWorker) is that submission's internal error row, regraded by a
+rerun. Tasks are sent a few per worker thread ahead, so a large class never sits in the scheduler's memory.
+
+`local:N` starts a LocalCluster of N worker processes with one thread each, for a trial on one machine. Its
+workers are daemonic processes; that does not stop them grading, since a zygote is started with subprocess,
+not multiprocessing.
+"""
+from __future__ import annotations
+
+import re
+import uuid
+from collections import deque
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from distributed import Client, LocalCluster, as_completed
+from distributed.scheduler import KilledWorker
+
+from autograder.batch.dask_worker import ClusterError, grade_task, grader_identity
+from autograder.batch.run import parse_reply
+from autograder.course.config import GraderConfig
+from autograder.intake.submission import SubmissionError, read_source
+
+LOCAL = re.compile(r"local:([1-9]\d*)")
+CONNECT_SECONDS = 30  # to reach a scheduler that is not answering
+AHEAD_PER_THREAD = 2  # tasks sent per worker thread before any of them is done
+Job = tuple[Path, str, str]  # a submission's path, id and source digest
+
+
+def grade_on_cluster(todo: list[Job], scheduler: str, *, assignment: str, config: GraderConfig,
+                     grade: Callable[[Path, str], str], accept: Callable[[Path, str, str, dict[str, Any]], dict],
+                     finished: Callable[[str, dict[str, Any]], None], unsafe_no_isolation: bool = False) -> None:
+    """Grade `todo` on the cluster `scheduler` (an address, or local:N), calling `finished` with each record as
+    `accept` writes it; `grade` grades here what runs no student code. Raises ClusterError when a worker
+    refuses (another grader, no isolation) or cannot run the grader; its reason is the message."""
+    identity = grader_identity(config, assignment)
+    queue = deque(todo)
+    running: dict[str, tuple[Any, Job]] = {}  # task key -> its future and its submission
+
+    def send_more(client: Client, completed: as_completed) -> None:
+        """Tasks until each worker thread has AHEAD_PER_THREAD; what cannot be read is graded here at once."""
+        ahead = AHEAD_PER_THREAD * max(1, sum(client.nthreads().values()))
+        while queue and len(running) < ahead:
+            path, sid, digest = queue.popleft()
+            try:
+                source = read_source(path)
+            except SubmissionError:  # no student code to run: its row is made here, as a grader would
+                finished(sid, accept(path, sid, digest, parse_reply(grade(path, sid))))
+                continue
+            task = {"sid": sid, "parts": list(source.parts), "name": source.name, "raw": source.raw,
+                    "assignment": assignment, "config_path": str(config.path) if config.path else None,
+                    "grader": identity, "unsafe_no_isolation": unsafe_no_isolation}
+            # A key of its own per submission: two with the same bytes are two tasks, never one shared result.
+            future = client.submit(grade_task, task, key=f"autograder-{sid}-{uuid.uuid4().hex[:12]}", pure=False)
+            running[future.key] = (future, (path, sid, digest))
+            completed.add(future)
+
+    with _client(scheduler) as client:
+        completed = as_completed()
+        try:
+            while queue or running:
+                send_more(client, completed)
+                if not running:
+                    continue
+                sent = running.pop(next(completed).key, None)
+                if sent is None:
+                    continue  # a completion seen already
+                (future, (path, sid, digest)) = sent
+                message = _reply(future, scheduler)
+                if "refused" in message:
+                    raise ClusterError(str(message["refused"]))
+                finished(sid, accept(path, sid, digest, message))
+        finally:
+            if running:  # stopped early (a refusal, a full disk, an interrupt): what is out is called back
+                client.cancel([future for future, _ in running.values()], force=True)
+
+
+def _reply(future: Any, scheduler: str) -> dict[str, Any]:
+    """The task's reply; workers that kept dying on it, its internal error; a worker that cannot run the
+    grader at all, ClusterError."""
+    try:
+        reply = future.result()
+    except KilledWorker as error:
+        return {"internal_error": f"the Dask workers grading it died {error.allowed_failures + 1} times"}
+    except TypeError as error:  # a result msgpack cannot read: not the str a task of ours returns
+        return {"internal_error": "the Dask worker's reply was not text", "trace": str(error)}
+    except Exception as error:  # noqa: BLE001 - the task could not even start: the worker lacks the grader
+        raise ClusterError(f"a Dask worker of {scheduler} could not run the grader ({type(error).__name__}: "
+                           f"{error}); install this autograder, at this version, on every worker") from None
+    return parse_reply(reply) if isinstance(reply, str) else {"internal_error": "the Dask worker's reply was not text"}
+
+
+@contextmanager
+def _client(scheduler: str) -> Iterator[Client]:
+    """A client of the scheduler at `scheduler`, or of a LocalCluster started for local:N; both closed after."""
+    cluster = None
+    local = LOCAL.fullmatch(scheduler)
+    try:
+        if local:
+            cluster = LocalCluster(n_workers=int(local[1]), threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+        try:
+            client = Client(cluster or scheduler, timeout=CONNECT_SECONDS, deserializers=["msgpack"])
+        except (OSError, TimeoutError, ValueError) as error:
+            raise ClusterError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
+        try:
+            yield client
+        finally:
+            client.close()
+    finally:
+        if cluster is not None:
+            cluster.close()

@@ -1,0 +1,200 @@
+"""Grading on a Dask cluster (issue 15, part 1): a LocalCluster of worker processes started here, no service outside.
+
+The same class graded by the process pool and by the cluster gives the same bytes; a Dask worker killed in the
+middle of a grading costs nothing; a worker with another grader.toml is refused before it grades anything.
+"""
+from __future__ import annotations
+
+import collections
+import csv
+import os
+import re
+import shutil
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("distributed")
+
+from click.testing import CliRunner  # noqa: E402
+from distributed import Client, LocalCluster  # noqa: E402
+
+from autograder.batch.dask_worker import CONFIG_ENV, ClusterError  # noqa: E402
+from autograder.batch.run import grade_batch  # noqa: E402
+from autograder.cli import main  # noqa: E402
+from autograder.course.config import GraderConfig  # noqa: E402
+from autograder.course.registry import ASSIGNMENTS  # noqa: E402
+from tests.conftest import ROOT, reference_source, write_submission  # noqa: E402
+
+EXAMPLES = ROOT / "assignments" / "backprop" / "examples"
+CLASS_OUTPUTS = ("gradebook.csv", "canvas.csv", "summary.json")
+WAIT_SECONDS = 120  # the longest any one grading run of these tests may take
+
+
+@pytest.fixture
+def cluster():
+    """Two Dask worker processes of one thread each, closed (with their zygotes) after the test. One per test:
+    a worker reads the grader's code when it first grades, so a cluster that outlived an edit of the code
+    would rightly refuse the next test's client."""
+    local = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    try:
+        yield local
+    finally:
+        local.close(timeout=30)
+
+
+@pytest.fixture
+def bounded():
+    """Every grading run of a test ends within WAIT_SECONDS: an alarm raises in the main thread otherwise, and
+    the run's own cleanup (cancelled tasks, closed client) follows."""
+    def expire(signum, frame):
+        raise TimeoutError(f"a grading run took more than {WAIT_SECONDS} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(WAIT_SECONDS)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _class_of_examples(folder: Path) -> Path:
+    """The bundled examples, a folder submission with its notebook one level down beside a helper, and a file
+    that is no submission (its row is made by the client: no student code, nothing to send)."""
+    folder.mkdir(parents=True)
+    for example in sorted(EXAMPLES.iterdir()):
+        shutil.copy2(example, folder / example.name)
+    (folder / "fay" / "work").mkdir(parents=True)
+    shutil.copy2(EXAMPLES / "ada.ipynb", folder / "fay" / "work" / "homework.ipynb")
+    (folder / "fay" / "helpers.py").write_text("SCALE = 1.0\n")
+    (folder / "zz_notes.txt").write_text("not a submission")
+    return folder
+
+
+def _outputs(out: Path) -> dict[str, bytes]:
+    """The class outputs and every submission's results.json, the time it took left out."""
+    files = {name: (out / name).read_bytes() for name in CLASS_OUTPUTS}
+    for path in sorted(out.glob("*/results.json")):
+        files[str(path.relative_to(out))] = re.sub(rb'"execution_time": [\d.]+,', b"", path.read_bytes())
+    return files
+
+
+def test_a_cluster_grades_byte_for_byte_as_the_process_pool(cluster, fast_config: GraderConfig, tmp_path: Path,
+                                                            bounded) -> None:
+    """Do the gradebook, canvas.csv, summary.json and every results.json of a class graded on the cluster
+    equal those of the process pool, byte for byte, and does a rerun on the cluster resume from them?"""
+    klass = _class_of_examples(tmp_path / "class")
+    pool = grade_batch([klass], assignment="backprop", out_dir=tmp_path / "pool", config=fast_config, jobs=2)
+    dask = grade_batch([klass], assignment="backprop", out_dir=tmp_path / "dask", config=fast_config,
+                       scheduler=cluster.scheduler_address)
+    assert pool.graded == dask.graded == 6
+    assert _outputs(tmp_path / "dask") == _outputs(tmp_path / "pool")
+    rows = {row["id"]: row for row in csv.DictReader((tmp_path / "dask" / "gradebook.csv").open())}
+    assert (rows["fay"]["percent"], rows["fay"]["status"]) == ("100", "graded")  # its notebook one level down
+    again = grade_batch([klass], assignment="backprop", out_dir=tmp_path / "dask", config=fast_config,
+                        scheduler=cluster.scheduler_address)
+    assert (again.graded, again.reused) == (0, 6)
+
+
+def _hanging(folder: Path, name: str, functions: list[str]) -> Path:
+    """The reference with these functions replaced by ones that sleep: each costs its 1 s timeout once."""
+    source = reference_source("backprop") + "".join(
+        f"\n\ndef {function}(*args, **kwargs):\n    import time\n    time.sleep(60)\n" for function in functions)
+    return write_submission(folder, name, source)
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.add(int(entry.name))
+        except (OSError, ValueError, IndexError):
+            pass
+    return found
+
+
+def test_a_dask_worker_killed_mid_grading_costs_nothing(cluster, fast_config: GraderConfig, tmp_path: Path,
+                                                        bounded) -> None:
+    """SIGKILL to the Dask worker process grading a slow submission, once the first result is in: is that
+    submission graded again elsewhere, is every submission recorded exactly once, do the killed worker's zygote
+    and its workers go with it, and is the gradebook still the process pool's?"""
+    klass = _class_of_examples(tmp_path / "class")
+    functions = ASSIGNMENTS["backprop"].function_names()
+    _hanging(klass, "aaa_slow", [functions[0], functions[2], functions[4]])
+    pool = grade_batch([klass], assignment="backprop", out_dir=tmp_path / "pool", config=fast_config, jobs=2)
+
+    seen: collections.Counter = collections.Counter()
+    killed: dict[str, object] = {}
+    with Client(cluster.scheduler_address, timeout=30) as probe:
+        pids = probe.run(os.getpid)
+
+        def progress(done: int, total: int, result) -> None:
+            seen[result.id] += 1
+            if killed:
+                return
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:  # the slow one was sent first: find the worker grading it
+                busy = [address for address, keys in probe.processing().items()
+                        if any("aaa_slow" in str(key) for key in keys)]
+                if busy:
+                    break
+                time.sleep(0.05)
+            assert busy, "the slow submission was not being graded"
+            pid = pids[busy[0]]
+            killed.update(pid=pid, children=_children(pid))
+            os.kill(pid, signal.SIGKILL)
+
+        dask = grade_batch([klass], assignment="backprop", out_dir=tmp_path / "dask", config=fast_config,
+                           scheduler=cluster.scheduler_address, progress=progress)
+    assert killed["children"], "the killed worker had no zygote: it was not grading"
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in killed["children"]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in killed["children"] if Path(f"/proc/{pid}").exists()], "its zygote outlived it"
+    assert dask.graded == pool.graded == 7 and set(seen.values()) == {1} and len(seen) == 7, seen
+    assert _outputs(tmp_path / "dask") == _outputs(tmp_path / "pool")
+    assert "internal error" not in (tmp_path / "dask" / "gradebook.csv").read_text()
+
+
+def test_a_worker_with_another_grader_toml_is_refused(fast_config: GraderConfig, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch, bounded) -> None:
+    """A worker whose grader.toml gives other points (AUTOGRADER_CONFIG, inherited by a LocalCluster's
+    workers): does the run stop with a message naming the worker, the key that differs and its file, with
+    nothing written as graded?"""
+    other = tmp_path / "other" / "grader.toml"
+    other.parent.mkdir()
+    text = fast_config.path.read_text()
+    other.write_text(re.sub(r"^(linear_forward = \{[^}]*values = )\d+", r"\g<1>9", text, count=1, flags=re.M))
+    assert other.read_text() != text
+    monkeypatch.setenv(CONFIG_ENV, str(other))
+    klass = _class_of_examples(tmp_path / "class")
+    out = tmp_path / "out"
+    with pytest.raises(ClusterError) as refusal:
+        grade_batch([klass], assignment="backprop", out_dir=out, config=fast_config, scheduler="local:1")
+    message = str(refusal.value)
+    assert re.match(r"the Dask worker tcp://\S+ \(.+\) grades with another grader than the client's: ", message)
+    assert "points.linear_forward.values (9 here, " in message and str(other) in message, message
+    assert not list(out.glob("*/grade.json")) and not (out / "gradebook.csv").exists()
+
+
+def test_the_command_takes_a_scheduler_or_a_local_cluster(cluster, fast_config: GraderConfig, tmp_path: Path,
+                                                           bounded) -> None:
+    """`grade --scheduler ADDRESS` grades on that cluster; -j with --scheduler, --cluster other than local:N and
+    an address that is none are refused in one line before anything runs."""
+    def grade(*flags: str):
+        return CliRunner().invoke(main, ["grade", str(EXAMPLES / "ada.ipynb"), "-a", "backprop", "--out",
+                                         str(tmp_path / "out"), "--no-report", "--config", str(fast_config.path),
+                                         *flags])
+
+    run = grade("--scheduler", cluster.scheduler_address)
+    assert run.exit_code == 0 and "1 students (1 graded now" in run.output, run.output
+    assert "graded" in (tmp_path / "out" / "gradebook.csv").read_text()
+    for flags, why in ((["-j", "2", "--scheduler", cluster.scheduler_address], "give one of -j"),
+                       (["--cluster", "local:0"], "is not local:N"),
+                       (["--scheduler", "local:2"], "is not a Dask scheduler's address")):
+        run = grade(*flags)
+        assert run.exit_code == 2 and why in run.output, (flags, run.output)
