@@ -22,6 +22,7 @@ import hashlib
 import io
 import tokenize
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable
 
 import numpy as np
@@ -48,6 +49,7 @@ class Piece:
     filtered: str
     offsets: np.ndarray  # copydetect's: (position in `filtered`, characters removed before it)
     positions: dict[int, list[int]]  # fingerprint -> its positions in `filtered`
+    docstrings: tuple[tuple[int, int], ...]  # in the chunk's text: never marked shared
 
 
 @dataclass(frozen=True)
@@ -135,18 +137,26 @@ def boilerplate_hashes(chunks: Iterable[Chunk]) -> frozenset[int]:
     return frozenset(found)
 
 
+@lru_cache(maxsize=8192)
+def winnowed(text: str) -> tuple[str, np.ndarray, tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:
+    """The normalized text of a chunk, its offsets, its winnowed (fingerprint, position) pairs and its docstrings:
+    once per distinct text (the given code a class left as it was, or handed in twice)."""
+    filtered, offsets = normalized(text)
+    hashes, index = winnow(kgram_hashes(filtered), WINDOW, remove_duplicates=False)
+    return filtered, offsets, tuple(zip(hashes.tolist(), index.tolist())), tuple(docstrings(text))
+
+
 def fingerprint(code: Code, boilerplate: frozenset[int] = frozenset()) -> Fingerprints:
     """The winnowed fingerprints of every chunk of `code`, less those of the boilerplate."""
     pieces, every, size = [], set(), 0
     for chunk in code.chunks:
-        filtered, offsets = normalized(chunk.text)
-        hashes, index = winnow(kgram_hashes(filtered), WINDOW, remove_duplicates=False)
+        filtered, offsets, selected, holes = winnowed(chunk.text)
         positions: dict[int, list[int]] = {}
-        for value, position in zip(hashes.tolist(), index.tolist()):
+        for value, position in selected:
             if value not in boilerplate:
                 positions.setdefault(value, []).append(position)
         if positions:
-            pieces.append(Piece(chunk, filtered, offsets, positions))
+            pieces.append(Piece(chunk, filtered, offsets, positions, holes))
             every.update(positions)
             size += int(get_token_coverage(positions, K, len(filtered)))
     return Fingerprints(code, tuple(pieces), frozenset(every), size)
@@ -207,7 +217,7 @@ def shared_regions(fingerprints: Fingerprints, hashes: frozenset[int]) -> list[l
             at = np.clip(np.searchsorted(piece.offsets[:, 0], slices), 0, piece.offsets.shape[0] - 1)
             slices = slices + piece.offsets[:, 1][at]
         spans = [(int(start), int(end)) for start, end in zip(slices[0], slices[1])]
-        regions.append(_less(spans, docstrings(piece.chunk.text)))
+        regions.append(_less(spans, list(piece.docstrings)))
     return regions
 
 

@@ -106,11 +106,12 @@ def _side(piece: Piece, regions: list[tuple[int, int]]) -> Side:
 
 
 def render_page(*, assignment: str, threshold: float, min_shared: int, compared: int, submissions: int,
-                views: list[PairView], unreadable: list[tuple[str, str]], feedback_links: bool) -> str:
-    """similarity.html of a class."""
+                flagged: list[Pair], views: list[PairView], unreadable: list[tuple[str, str]],
+                feedback_links: bool) -> str:
+    """similarity.html of a class: every flagged pair in a table, the first len(views) side by side."""
     return environment().get_template("similarity.html.j2").render(
         assignment=assignment, threshold=threshold, min_shared=min_shared, compared=compared,
-        submissions=submissions, views=views, unreadable=unreadable, links=feedback_links)
+        submissions=submissions, flagged=flagged, views=views, unreadable=unreadable, links=feedback_links)
 
 
 def write_page(path: Path, text: str) -> Path:

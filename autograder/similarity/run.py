@@ -18,6 +18,7 @@ from autograder.similarity.files import read_codes, write_csv, write_json
 from autograder.similarity.page import pair_view, render_page, write_page
 
 RECORD = "similarity.json"
+SIDE_BY_SIDE = 100  # flagged pairs shown side by side on similarity.html (the table lists them all)
 
 
 class SimilarityError(ValueError):
@@ -88,7 +89,8 @@ def compare_class(codes: list[Code], *, assignment: str, boilerplate: list[Chunk
     prints, pairs = rank(codes, boilerplate)
     hits = flagged(pairs, threshold, min_shared)
     by_id = {f.id: f for f in prints}
-    views = [pair_view(number, pair, by_id[pair.a], by_id[pair.b]) for number, pair in enumerate(hits, start=1)]
+    views = [pair_view(number, pair, by_id[pair.a], by_id[pair.b])
+             for number, pair in enumerate(hits[:SIDE_BY_SIDE], start=1)]
     compared = sum(a.code.student != b.code.student for i, a in enumerate(prints) for b in prints[i + 1:])
     unreadable = tuple((c.id, c.error) for c in sorted(codes, key=lambda c: c.id) if c.error)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -98,7 +100,7 @@ def compare_class(codes: list[Code], *, assignment: str, boilerplate: list[Chunk
                    codes=codes, compared=compared, flagged=hits),
         write_page(out_dir / "similarity.html", render_page(
             assignment=assignment, threshold=threshold, min_shared=min_shared, compared=compared,
-            submissions=len(prints), views=views, unreadable=list(unreadable),
+            submissions=len(prints), flagged=hits, views=views, unreadable=list(unreadable),
             feedback_links=is_results_folder(out_dir))),
     )
     return SimilarityRun(assignment, threshold, min_shared, len(prints), compared, tuple(hits), unreadable, written)
