@@ -126,6 +126,18 @@ def test_grade_files_record_the_python_and_numpy_that_graded(graded):
     assert result_from_dict(record["result"]).versions == {}
 
 
+def test_grade_ends_by_comparing_the_class_for_shared_code(graded):
+    """Does grade compare the class it graded (ada, ben and dee are all made from the reference; cy hands in the
+    untouched skeleton, which shares nothing) and does the class summary link to the flagged pairs?"""
+    rows = list(csv.DictReader((graded / "similarity.csv").open()))
+    assert {(r["a"], r["b"]) for r in rows if r["flagged"] == "yes"} == {("ada", "ben"), ("ada", "dee"), ("ben", "dee")}
+    assert "cy" not in {r["a"] for r in rows} | {r["b"] for r in rows}
+    summary = (graded / "summary.html").read_text()
+    assert '<a href="similarity.html#pair-1">ada and ben share' in summary
+    page = re.sub(r"<[^>]+>", "", (graded / "similarity.html").read_text())  # the names link to the feedback
+    assert re.search(r"ada and ben share \d+% of their code beyond the skeleton", page)
+
+
 def _config_stating_numpy(tmp_path: Path, release: str) -> Path:
     text = (ROOT / "grader.toml").read_text().replace('reference = "reference/', f'reference = "{ROOT}/reference/')
     text, count = re.subn(r'^numpy = "[^"]*"', f'numpy = "{release}"', text, flags=re.M)
