@@ -27,7 +27,7 @@ from autograder.checks.numeric import nudged_inputs, outputs_at
 from autograder.course.config import GraderConfig, GradingSettings, LimitSettings, Tolerances
 from autograder.course.registry import ASSIGNMENTS
 from autograder.course.tasks import Assignment, ForwardTask, TrainTask
-from autograder.report.feedback_text import render_text
+from autograder.report.feedback_text import render_html, render_text
 from autograder.results import Outcome, SubmissionResult
 from autograder.sandbox import wire
 from autograder.sandbox.runner import StudentError, StudentTimeout
@@ -325,18 +325,3 @@ def record_public_checks(assignment: Assignment, config: GraderConfig, reference
             raise RuntimeError(f"the reference fails its own public checks: {failed}")
     return {"assignment": assignment.name, "settings": settings, "points": points,
             "expected": dict(sorted(recorder.table.items()))}
-
-
-def render_html(result: SubmissionResult) -> str:
-    """Compact HTML for a notebook output cell: one line per check, details for failures."""
-    colours = {Outcome.PASSED: "#1a7f37", Outcome.PARTIAL: "#9a6700", Outcome.FAILED: "#cf222e",
-               Outcome.NOT_ATTEMPTED: "#57606a", Outcome.ERROR: "#cf222e"}
-    rows = []
-    for check in result.checks:
-        colour = colours[check.outcome]
-        lines = html.escape(check.feedback).replace("\n", "<br>")
-        rows.append(f'<tr><td style="color:{colour};font-weight:bold;padding-right:1em">{check.outcome.value}</td>'
-                    f'<td style="padding-right:1em"><code>{html.escape(check.name)}</code></td>'
-                    f'<td style="text-align:left">{lines}</td></tr>')
-    return '<table style="font-size:90%">' + "".join(rows) + "</table>"
-

@@ -28,6 +28,7 @@ from autograder.course.cases import Case, draw_inputs, draw_upstream, rng_for, s
 from autograder.course.tasks import BackwardTask, ForwardTask
 from autograder.results import CheckResult
 from autograder.sandbox import wire
+from autograder.sandbox.runner import StudentError
 
 GRADCHECK_ENTRIES = 24  # nudged entries per input and case; the reference comparison covers every entry
 
@@ -103,6 +104,12 @@ def grade_backward(ctx: TaskContext, task: BackwardTask) -> list[CheckResult]:
     forwards = ctx.runner.call_many(forward.name, inputs, keep=(1,))
     if any(isinstance(outcome, Exception) or returns_nothing(outcome[0]) for outcome in forwards):
         probe_not_attempted(ctx, task.name, upstreams[0])
+    if all(_unimplemented(outcome) for outcome in forwards):  # one line, not one per case and check
+        for outcome in forwards:
+            if not isinstance(outcome, Exception):
+                drop_handles(ctx, outcome[0])
+        tally.fail_all(f"blocked: implement {forward.name} first ({task.name} is checked on the cache it returns)")
+        return tally.results(task.name, ctx.points, _backward_checked(ctx, task, forward.name, grad_names))
     ready = []
     for case, args, dout, outcome in zip(cases, inputs, upstreams, forwards):
         where = f"case {case.number} ({case.label()})"
@@ -223,6 +230,19 @@ def queue_gradcheck(ctx: TaskContext, tally: Tally, where: str, forward: str, ar
     rng = rng_for(ctx.seed, forward, "gradcheck", where)
     entries = sample_entries([np.shape(a) for a in args], wrt, GRADCHECK_ENTRIES, rng)
     ctx.gradchecks.append(_Gradcheck(tally, where, forward, args, pick, entries, upstream, names, grads, wrt))
+
+
+def _unimplemented(outcome: tuple[Any, list] | Exception) -> bool:
+    """A forward still the skeleton's, with no cache to check a backward on: it raises NotImplementedError or
+    returns nothing at all (a `pass` body). One that returns a cache beside a None output still lets its
+    backward be called (and that backward is judged on what it does)."""
+    if isinstance(outcome, StudentError):
+        return outcome.type == "NotImplementedError"
+    if isinstance(outcome, Exception):
+        return False
+    result = outcome[0]
+    has_cache = isinstance(result, (tuple, list)) and any(isinstance(part, wire.Handle) for part in result)
+    return returns_nothing(result) and not has_cache
 
 
 def run_gradchecks(ctx: TaskContext) -> None:
