@@ -24,7 +24,7 @@ from distributed import Client, LocalCluster  # noqa: E402
 from autograder.batch.dask_worker import CONFIG_ENV, ClusterError  # noqa: E402
 from autograder.batch.run import grade_batch  # noqa: E402
 from autograder.cli import main  # noqa: E402
-from autograder.course.config import GraderConfig  # noqa: E402
+from autograder.course.config import ConfigError, GraderConfig, load_config  # noqa: E402
 from autograder.course.registry import ASSIGNMENTS  # noqa: E402
 from tests.conftest import ROOT, reference_source, write_submission  # noqa: E402
 
@@ -199,3 +199,18 @@ def test_the_command_takes_a_scheduler_or_a_local_cluster(cluster, fast_config: 
                        (["--scheduler", "local:2"], "is not a Dask scheduler's address")):
         run = grade(*flags)
         assert run.exit_code == 2 and why in run.output, (flags, run.output)
+
+
+@pytest.mark.parametrize("value,ok", [("", True), ("local:4", True), ("tcp://10.0.0.5:8786", True),
+                                      ("node7:8786", True), ("local:0", False), ("node7", False), ("a b:1", False)])
+def test_batch_scheduler_in_grader_toml_is_checked(tmp_path: Path, value: str, ok: bool) -> None:
+    """Is [batch] scheduler '' (here), local:N or a scheduler's address, and anything else an error naming it?"""
+    text = (ROOT / "grader.toml").read_text().replace('reference = "reference/', f'reference = "{ROOT}/reference/')
+    path = tmp_path / "grader.toml"
+    path.write_text(f'{text}\n[batch]\nscheduler = "{value}"\n' if "[batch]" not in text else
+                    text.replace("[batch]\n", f'[batch]\nscheduler = "{value}"\n', 1))
+    if ok:
+        assert load_config(path).batch.scheduler == value
+    else:
+        with pytest.raises(ConfigError, match=r"batch\.scheduler must be '', local:N, or a Dask scheduler address"):
+            load_config(path)

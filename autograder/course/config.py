@@ -113,7 +113,8 @@ def _regex_with_id(value: Any) -> str | None:
 
 def _scheduler(value: Any) -> str | None:
     """'' (this machine's processes), local:N, or a Dask scheduler's address (tcp://host:8786, host:8786)."""
-    ok = isinstance(value, str) and re.fullmatch(r"|local:[1-9]\d*|[a-z][a-z0-9+]*://\S+|[^\s/:]+:\d+", value)
+    ok = isinstance(value, str) and re.fullmatch(
+        r"|local:[1-9]\d*|[a-z][a-z0-9+]*://\S+|(?!local:)[^\s/:]+:\d+", value)  # local:0 is no host:port
     return None if ok else "must be '', local:N, or a Dask scheduler address such as 'tcp://host:8786'"
 
 
