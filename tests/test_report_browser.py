@@ -13,7 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from autograder.course.config import load_config
 from autograder.report import write_reports
+from autograder.report.render import write_summary
+from autograder.similarity.run import similar
+from bench.similarity_corpus import fill, solutions, tasks_of
 from tests.conftest import ROOT
 
 FIXTURE = ROOT / "tests" / "fixtures" / "reports"
@@ -182,3 +186,37 @@ def test_summary_page_fits_a_phone(browser, reports, artifacts):
     page.page.screenshot(path=str(artifacts / "summary-phone.png"), full_page=True)
     page.assert_clean()
     page.close()
+
+
+def test_similarity_page_shows_pairs_side_by_side(browser, tmp_path, artifacts):
+    """Does similarity.html, reached from the class summary, show the flagged pair side by side with marks, no
+    console error, nothing fetched, and fit a phone?"""
+    out = tmp_path / "results"
+    shutil.copytree(FIXTURE, out)
+    reference = fill((ROOT / "student_template" / "backprop.py").read_text(), solutions("backprop")["reference"],
+                     tasks_of("backprop"))
+    for name in ("ada", "ben"):
+        (tmp_path / f"{name}.py").write_text(reference.replace("    ", "  ") if name == "ben" else reference)
+    (tmp_path / "cy.py").write_text(fill((ROOT / "student_template" / "backprop.py").read_text(),
+                                         solutions("backprop")["python-loops"], tasks_of("backprop")))
+    similar([tmp_path / f"{name}.py" for name in ("ada", "ben", "cy")], assignment="backprop",
+            config=load_config(ROOT / "grader.toml"), out_dir=out)
+    write_summary(out)
+    page = Page(browser, out / "summary.html")
+    page.page.locator("#similarity a", has_text="ada and ben share").click()
+    page.page.wait_for_load_state("load")
+    assert page.page.url.endswith("/similarity.html#pair-1")
+    pair = page.page.locator("#pair-1")
+    assert pair.is_visible() and "ada and ben share 100% of their code beyond the skeleton" in pair.inner_text()
+    assert pair.locator("mark").count() > 10 and pair.locator("mark").first.is_visible()
+    left, right = pair.locator(".sides > .left pre").first.bounding_box(), pair.locator(".sides > .right pre").first \
+        .bounding_box()
+    assert left["x"] + left["width"] <= right["x"] and abs(left["y"] - right["y"]) < 1  # side by side
+    page.assert_clean()
+    page.page.screenshot(path=str(artifacts / "similarity.png"), full_page=True)
+    page.close()
+    phone = Page(browser, out / "similarity.html", PHONE)
+    assert phone.fits_width(), "the similarity page scrolls sideways on a phone"
+    phone.page.screenshot(path=str(artifacts / "similarity-phone.png"), full_page=True)
+    phone.assert_clean()
+    phone.close()

@@ -66,7 +66,7 @@ def segments(text: str, regions: list[tuple[int, int]]) -> tuple[Segment, ...]:
     ends (a mark over indentation says nothing)."""
     found, at = [], 0
     for start, end in sorted(regions):
-        start, end = max(start, at), min(end, len(text))
+        start, end = max(_word_start(text, start), at), min(_word_end(text, end), len(text))
         if start >= end:
             continue
         if start > at:
@@ -83,6 +83,23 @@ def segments(text: str, regions: list[tuple[int, int]]) -> tuple[Segment, ...]:
     if at < len(text):
         found.append(Segment(text[at:], False))
     return tuple(found)
+
+
+def _word_start(text: str, start: int) -> int:
+    """A region's start moved back to the start of the name or number it cuts (fingerprints end anywhere)."""
+    while 0 < start < len(text) and _word(text[start - 1]) and _word(text[start]):
+        start -= 1
+    return start
+
+
+def _word_end(text: str, end: int) -> int:
+    while 0 < end < len(text) and _word(text[end - 1]) and _word(text[end]):
+        end += 1
+    return end
+
+
+def _word(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 def pair_view(number: int, pair: Pair, a: Fingerprints, b: Fingerprints) -> PairView:
