@@ -4,7 +4,7 @@ copydetect does the work MOSS does: `filter_code` tokenizes with pygments and wr
 attribute and function name as one letter, drops comments and whitespace and every string's text, and
 `winnow` keeps the fingerprints of the robust winnowing algorithm (Schleimer, Wilkerson and Aiken, SIGMOD
 2003): of every window of WINDOW consecutive K-grams of the normalized code, the one of least hash, so that any
-shared run of at least K + WINDOW - 1 normalized characters is found. Two things differ from copydetect's
+shared run of at least K + WINDOW - 1 normalized characters is found. Three things differ from copydetect's
 CopyDetector, each for a reason:
 
 - K-grams are hashed with blake2b, not Python's `hash`, which changes with every process (PYTHONHASHSEED):
@@ -12,6 +12,8 @@ CopyDetector, each for a reason:
 - The boilerplate is every K-gram of the skeleton, not only its winnowed ones (a K-gram the skeleton's
   winnowing skipped may be chosen in a student's context), and a fingerprint never straddles two chunks
   (extract.definitions), so reordering functions or cells changes nothing.
+- Docstrings are blanked before normalizing, like the comments they are: each stub comes with the skeleton's,
+  and a student who deletes it would otherwise change every K-gram near the top of a short function.
 
 A pair's score is the share of its smaller submission's code beyond the skeleton (the normalized characters
 its fingerprints cover) that the other one also has. Both directions are kept.
@@ -31,7 +33,7 @@ from copydetect.utils import filter_code, get_copied_slices, get_token_coverage,
 from autograder.similarity.extract import Chunk, Code
 
 K = 20  # normalized characters per fingerprint: `V=V.V(V,V=0)` is 12, a short statement
-WINDOW = 6  # any shared run of K + WINDOW - 1 = 25 normalized characters is found (copydetect's guarantee)
+WINDOW = 6  # any shared run of K + WINDOW - 1 = 25 normalized characters is found (winnowing's guarantee)
 # Flag a pair when this share of the smaller one's code beyond the skeleton is in the other, or more: on the
 # generated class of bench/similarity_corpus.py, independent correct solutions share at most 53% (rnn's reference
 # and its preactivation-cache variant, written alike) and disguised copies at least 82%; a real class has many
@@ -197,7 +199,8 @@ def rank(codes: list[Code], boilerplate: Iterable[Chunk]) -> tuple[list[Fingerpr
     return prints, sorted(pairs, key=lambda p: (-p.score, -p.shared, p.a, p.b))
 
 
-def flagged(pairs: list[Pair], threshold: float = DEFAULT_THRESHOLD, min_shared: int = DEFAULT_MIN_SHARED) -> list[Pair]:
+def flagged(pairs: list[Pair], threshold: float = DEFAULT_THRESHOLD,
+            min_shared: int = DEFAULT_MIN_SHARED) -> list[Pair]:
     """The pairs to look at: a score of `threshold` or more, on at least `min_shared` normalized characters."""
     return [pair for pair in pairs if pair.score >= threshold and pair.shared >= min_shared]
 
