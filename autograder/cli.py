@@ -211,10 +211,12 @@ def _write_reports(out_dir: Path, audience: str) -> None:
 @click.option("--checks", "checks_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="public checks file (default: <assignment>.checks.json beside SUBMISSION, else the project's)")
 @click.option("--all", "all_checks", is_flag=True, help="run the hidden checks too (needs the reference)")
+@click.option("--exit-zero", is_flag=True, help="exit 0 even when a check fails (by default 1, so a CI job fails)")
 @_config_option
-def check(submission: Path, assignment: str, checks_file: Path | None, all_checks: bool,
+def check(submission: Path, assignment: str, checks_file: Path | None, all_checks: bool, exit_zero: bool,
           config_path: Path | None) -> None:
-    """Run the public checks on one SUBMISSION and print feedback a student can read."""
+    """Run the public checks on one SUBMISSION and print feedback a student can read. Exits 1 when a check
+    does not pass (unless --exit-zero), so it can gate a CI job."""
     from autograder.grading import grade_submission
     from autograder.local import load_public_checks
     from autograder.report.feedback_text import render_text
@@ -240,6 +242,8 @@ def check(submission: Path, assignment: str, checks_file: Path | None, all_check
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
     sys.stdout.write(render_text(result, verbose=True))
+    if not exit_zero and (result.error or any(c.score < c.max_score for c in result.checks)):
+        sys.exit(1)
 
 
 @main.command()

@@ -108,9 +108,12 @@ def test_folder_holding_one_notebook_is_a_submission(tmp_path):
 
 
 def test_check_prints_feedback_a_student_can_read():
-    """Does `check` name the failing task, the failing gradient and its shapes in plain words?"""
+    """Does `check` name the failing task, the failing gradient and its shapes in plain words? It exits 1, as a
+    check failed, so that it can gate a CI job; --exit-zero keeps 0; a submission that passes exits 0."""
     run = autograder("check", str(EXAMPLES / "ben.ipynb"), "-a", "backprop")
-    assert run.returncode == 0, run.stderr
+    assert run.returncode == 1, run.stderr
+    assert autograder("check", str(EXAMPLES / "ben.ipynb"), "-a", "backprop", "--exit-zero").returncode == 0
+    assert autograder("check", str(EXAMPLES / "ada.ipynb"), "-a", "backprop").returncode == 0
     assert "[PART] linear_backward" in run.stdout
     assert "db differs from the reference" in run.stdout
     assert "[PASS] softmax_loss" in run.stdout
