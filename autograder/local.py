@@ -26,7 +26,8 @@ from autograder.checks import TaskContext, grade_task
 from autograder.checks.numeric import nudged_inputs, outputs_at
 from autograder.course.config import GraderConfig, GradingSettings, LimitSettings, Tolerances
 from autograder.course.registry import ASSIGNMENTS
-from autograder.course.tasks import Assignment, ForwardTask, TrainTask
+from autograder.course.tasks import Assignment, BackwardTask, ForwardTask, Task, TrainTask
+from autograder.kernel_history import kernel_history
 from autograder.report.feedback_text import render_html, render_text
 from autograder.results import Outcome, SubmissionResult
 from autograder.sandbox import wire
@@ -217,8 +218,8 @@ class CheckReport:
 
 
 @dataclass(frozen=True)
-class MissingChecks:
-    """What `check(...)` returns when the checks file was not found: the one sentence that says where to put it."""
+class Notice:
+    """What `check(...)` returns when there is nothing to check: a message for the student, not a traceback."""
 
     message: str
     passed: bool = False
@@ -231,6 +232,21 @@ class MissingChecks:
 
     def _repr_html_(self) -> str:
         return f'<p style="color:#9a6700">{html.escape(self.message)}</p>'
+
+
+class MissingChecks(Notice):
+    """The checks file was not found: the one sentence that says where to put it."""
+
+
+class UnknownTask(Notice):
+    """`check("linear_bakward")`: no such task; the message suggests the closest name and lists the tasks."""
+
+
+def task_functions(task: Task) -> tuple[str, ...]:
+    """The student functions a task's checks call: a backward's checks call its forward for the cache."""
+    if isinstance(task, TrainTask):
+        return task.uses
+    return (task.forward, task.name) if isinstance(task, BackwardTask) else (task.name,)
 
 
 class Checker:
@@ -249,22 +265,33 @@ class Checker:
         public = load_public_checks(path)
         self.config, self.points, self.reference = public.config, public.points, public.reference
 
-    def __call__(self, task: str) -> CheckReport | MissingChecks:
-        """Run the public checks of one task on the functions currently defined in the notebook."""
-        spec = self.assignment.task(task)
+    def __call__(self, task: str | None = None) -> CheckReport | Notice:
+        """Run the public checks of one task, or of every task in the assignment's order with no argument, on
+        the functions currently defined in the notebook."""
+        try:
+            specs = list(self.assignment.tasks) if task is None else [self.assignment.task(task)]
+        except LookupError as unknown:
+            return UnknownTask(str(unknown.args[0]))
         if self.missing:
             return MissingChecks(self.missing)
+        names = self.assignment.function_names() if task is None else task_functions(specs[0])
+        history = kernel_history(self.namespace, names)  # a def cell that failed leaves an older version behind
         runner = LocalRunner(self.namespace, timeout=self.config.grading.call_timeout)  # as grading times calls
-        ctx = TaskContext(self.assignment, runner, self.reference, self.config, self.points[task],
-                          runner.defined(self.assignment.function_names()), public=True)
-        result = SubmissionResult(id="your notebook", assignment=self.assignment.name, isolation="local")
-        result.checks = grade_task(ctx, spec)
+        defined = runner.defined(self.assignment.function_names())
+        result = SubmissionResult(id="your notebook", assignment=self.assignment.name, isolation="local",
+                                  notes=history.notes)
+        for spec in specs:
+            # As in grading: a trained model says which of its layers lost points in the tasks before it.
+            failing = frozenset(t for t, outcome in result.task_outcomes().items() if outcome is not Outcome.PASSED)
+            ctx = TaskContext(self.assignment, runner, self.reference, self.config, self.points[spec.name], defined,
+                              public=True, failing=failing, lost=history.lost)
+            result.checks.extend(grade_task(ctx, spec))
         return CheckReport(result)
 
     def trainer(self, task: str) -> Callable[..., float]:
         """The harness that trains the model of a trained-model task (it lives in the assignment's folder):
         `train = check.trainer("two_layer_net")`, then `train({"linear_forward": linear_forward, ...})`."""
-        spec = self.assignment.task(task)
+        spec = self.assignment.task(task)  # a typo: a LookupError that suggests the closest task
         if not isinstance(spec, TrainTask):
             raise ValueError(f"{task} is not a trained-model task")
         return spec.trainer
@@ -274,6 +301,12 @@ class Checker:
         if self.missing:
             print(self.missing)
             return False
+        for task in tasks:  # a typo is said before any check runs
+            try:
+                self.assignment.task(task)
+            except LookupError as unknown:
+                print(unknown.args[0])
+                return False
         waiting = [task for task in tasks if not self(task).passed]
         if waiting:
             print(f"Finish {', '.join(waiting)} first (check(...) says what is missing); skipping this cell.")

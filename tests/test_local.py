@@ -80,3 +80,56 @@ def test_a_hang_in_the_notebook_costs_its_call_timeout_once():
     assert time.monotonic() - start < 3
     assert not report.passed and "did not finish within 0.3 s" in str(report)
     assert len(calls) == 1
+
+
+def _affine_with_averaged_db() -> dict:
+    """A notebook's namespace: linear_forward right, linear_backward with db averaged, nothing else written."""
+
+    def linear_forward(x, W, b):
+        return x @ W + b, (x, W)
+
+    def linear_backward(dout, cache):
+        x, W = cache
+        return dout @ W.T, x.T @ dout, dout.mean(axis=0)
+
+    return {"linear_forward": linear_forward, "linear_backward": linear_backward}
+
+
+def test_a_misspelled_task_suggests_the_closest_name_instead_of_a_traceback(capsys):
+    """`check("linear_bakward")`: does it say which task was meant and list the tasks, in text and HTML, as a
+    message that did not pass (not a StopIteration), and does `check.ready(...)` say it too?"""
+    from autograder.local import Checker, UnknownTask
+
+    check = Checker("backprop", _affine_with_averaged_db(), ROOT / "student_template" / "backprop.checks.json")
+    report = check("linear_bakward")
+    assert isinstance(report, UnknownTask) and not report.passed
+    said = str(report)
+    assert said.startswith("No task named 'linear_bakward'; did you mean 'linear_backward'?")
+    assert "linear_forward, linear_backward, relu_forward" in said and "Traceback" not in said
+    assert "did you mean &#x27;linear_backward&#x27;?" in report._repr_html_()
+    assert "did you mean" not in str(check("nonsense")) and "two_layer_net" in str(check("nonsense"))
+    assert check.ready("linear_forward", "linear_bakward") is False
+    assert capsys.readouterr().out.strip() == said
+
+
+def test_check_with_no_task_checks_every_task_in_order_with_the_total_score():
+    """`check()`: one report over every task, in the assignment's order, scored out of the whole assignment?"""
+    import json
+
+    from autograder.course.registry import ASSIGNMENTS
+    from autograder.local import Checker
+    from autograder.report.feedback_text import points as shown
+
+    checks_file = ROOT / "student_template" / "backprop.checks.json"
+    check = Checker("backprop", _affine_with_averaged_db(), checks_file)
+    report = check()
+    tasks = [t.name for t in ASSIGNMENTS["backprop"].tasks]
+    assert list(dict.fromkeys(c.task for c in report.result.checks)) == tasks
+    points = json.loads(checks_file.read_text())["points"]
+    assert report.result.max_score == sum(sum(p.values()) for p in points.values())
+    single = {task: check(task).result.score for task in ("linear_forward", "linear_backward")}
+    assert report.result.score == sum(single.values()) > 0  # the tasks not written yet score 0
+    text = str(report)
+    assert text.startswith(f"backprop: your notebook  score {shown(report.result.score)} / "
+                           f"{shown(report.result.max_score)}\n")
+    assert text.index("[PASS] linear_forward") < text.index("[PART] linear_backward") < text.index("two_layer_net")

@@ -7,6 +7,7 @@ missing transpose can never hide behind a square matrix.
 """
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence, Union
 
@@ -148,7 +149,14 @@ class Assignment:
         return names
 
     def task(self, name: str) -> Task:
-        return next(t for t in self.tasks if t.name == name)
+        """The task called `name`; a typo is a LookupError that suggests the closest name and lists the tasks."""
+        for task in self.tasks:
+            if task.name == name:
+                return task
+        names = [t.name for t in self.tasks]
+        close = difflib.get_close_matches(str(name), names, n=1)
+        guess = f"; did you mean {close[0]!r}?" if close else "."
+        raise LookupError(f"No task named {name!r}{guess} The tasks of {self.name}: {', '.join(names)}.")
 
     def check_names(self, task: Task) -> tuple[str, ...]:
         """The checks a task is graded on, each with its own points in grader.toml."""
