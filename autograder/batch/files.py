@@ -1,5 +1,8 @@
 """Write one submission's grade to disk: Gradescope's results.json, and grade.json for resuming and reports.
 
+Beside them, code.json keeps the submission's top-level functions and classes as written, for the TAs' report
+(autograder.report.student_code): the report room reads result files only, never a submission.
+
 Every file is written to a temporary name and renamed into place, so a reader (or a resumed run) never sees
 half a file. A submission's two files are not forced to disk one by one (an fsync per file made the disk,
 not the grading, set the pace of a batch): instead grade.json records the sha256 of results.json, and a
@@ -8,6 +11,7 @@ cut. A killed process loses nothing, since what it wrote is in the page cache.
 """
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
@@ -15,7 +19,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from autograder.intake.submission import load_submission
 from autograder.results import Outcome, SubmissionResult, result_to_dict
+from autograder.sandbox.program import strip_magics
+from autograder.sandbox.syntax import parse_parts
+
+MAX_CODE_CHARS = 1_000_000  # of definitions in code.json: what a TA reads on a page, not an archive of the file
 
 
 def gradescope_json(result: SubmissionResult, execution_time: float | None = None) -> dict[str, Any]:
@@ -106,6 +115,40 @@ def make_record(result: SubmissionResult, *, student: str, source_sha256: str, f
     return {"result": result_to_dict(result), "student": student, "source_sha256": source_sha256,
             "fingerprint": fingerprint, "modified": modified, "execution_time": round(execution_time, 3),
             "results_sha256": results_sha256}
+
+
+def code_record(path: Path, digest: str) -> dict[str, Any] | None:
+    """The top-level functions and classes of a submission as written (decorators included), each with its cell
+    and first line in the cell's own numbering, the one errors name ("<cell 15>, line 3"); None when the
+    submission cannot be read. `digest` (its source_sha256) ties the file to the grade.json graded from it."""
+    try:
+        cells = load_submission(path).cells
+        definitions, total = [], 0
+        for cell in cells:
+            lines = cell.source.splitlines()  # strip_magics keeps every line where it was: the numbers agree
+            for node in parse_parts(strip_magics(cell.source))[0]:
+                if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    continue
+                first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+                source = "\n".join(lines[first - 1:node.end_lineno])
+                total += len(source)
+                if total > MAX_CODE_CHARS:
+                    break
+                definitions.append({"name": node.name, "cell": cell.index, "line": first, "script": cell.script,
+                                    "source": source})
+    except Exception:  # noqa: BLE001 - unreadable (the grade says why) or hostile: no code file, never a failed grade
+        return None
+    return {"source_sha256": digest, "definitions": definitions}
+
+
+def write_code(out_dir: Path, sid: str, path: Path, digest: str) -> None:
+    """DIR/<id>/code.json from the submission at `path`, atomically; a stale one goes when there is no code."""
+    target = Path(out_dir) / sid / "code.json"
+    record = code_record(path, digest)
+    if record is None:
+        target.unlink(missing_ok=True)
+    else:
+        write_atomic(target, json.dumps(record, sort_keys=True, separators=(",", ":")) + "\n", durable=False)
 
 
 def write_atomic(path: Path, text: str, durable: bool = True) -> None:

@@ -31,7 +31,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 
-from autograder.batch.files import make_record, text_sha256, write_record, write_result
+from autograder.batch.files import make_record, text_sha256, write_code, write_record, write_result
 from autograder.batch.gradebook import (
     Graded,
     counted,
@@ -293,6 +293,7 @@ def _write_one(path: Path, sid: str, digest: str, result: SubmissionResult, elap
         record.update({key: value for key, value in (("late", identity.late), ("lms_user_id", identity.lms_user_id),
                                                      ("student_note", identity.note)) if value})
         record.update(extra or {})
+        write_code(out_dir, sid, path, digest)  # before grade.json, which is written last
         write_record(out_dir, record)
     except OSError as error:
         raise OutputError(_with_filename(error, out_dir / sid)) from None
