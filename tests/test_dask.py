@@ -21,6 +21,7 @@ pytest.importorskip("distributed")
 from click.testing import CliRunner  # noqa: E402
 from distributed import Client, LocalCluster  # noqa: E402
 
+from autograder.batch import run  # noqa: E402
 from autograder.batch.dask_worker import CONFIG_ENV, ClusterError  # noqa: E402
 from autograder.batch.run import grade_batch  # noqa: E402
 from autograder.cli import main  # noqa: E402
@@ -33,13 +34,29 @@ CLASS_OUTPUTS = ("gradebook.csv", "canvas.csv", "summary.json")
 WAIT_SECONDS = 120  # the longest any one grading run of these tests may take
 
 
-@pytest.fixture
-def cluster():
-    """Two Dask worker processes of one thread each, closed (with their zygotes) after the test. One per test:
-    a worker reads the grader's code when it first grades, so a cluster that outlived an edit of the code
-    would rightly refuse the next test's client."""
-    local = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+@pytest.fixture(scope="module")
+def frozen(tmp_path_factory: pytest.TempPathFactory):
+    """A copy of the grader's code, which the cluster's workers import and the client fingerprints: a worker
+    reads its code once, and rightly refuses a client whose code changed since, so an edit of autograder/ in
+    the working tree while these tests run must reach neither."""
+    root = tmp_path_factory.mktemp("frozen")
+    shutil.copytree(ROOT / "autograder", root / "autograder", ignore=shutil.ignore_patterns("__pycache__"))
+    (root / "assignments").symlink_to(ROOT / "assignments")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(run, "PACKAGE", root / "autograder")
+        yield root
+
+
+@pytest.fixture(scope="module")
+def cluster(frozen: Path):
+    """Two Dask worker processes of one thread each, importing the frozen code; closed (with their zygotes)
+    after the module."""
+    local = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                         preload=[f"import sys; sys.path.insert(0, {str(frozen)!r})"])
     try:
+        with Client(local, timeout=30) as client:
+            imported = set(client.run(lambda: __import__("autograder").__file__).values())
+        assert imported == {str(frozen / "autograder" / "__init__.py")}, imported
         yield local
     finally:
         local.close(timeout=30)

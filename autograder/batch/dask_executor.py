@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections import deque
+from concurrent.futures import CancelledError
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -102,6 +103,9 @@ def _reply(future: Any, scheduler: str) -> dict[str, Any]:
         return {"internal_error": f"the Dask workers grading it died {error.allowed_failures + 1} times"}
     except TypeError as error:  # a result msgpack cannot read: not the str a task of ours returns
         return {"internal_error": "the Dask worker's reply was not text", "trace": str(error)}
+    except CancelledError:
+        raise ClusterError(f"the Dask scheduler at {scheduler} dropped the tasks (was it restarted, or the client "
+                           "cut off?); rerun the same command to resume") from None
     except Exception as error:  # noqa: BLE001 - the task could not even start: the worker lacks the grader
         raise ClusterError(f"a Dask worker of {scheduler} could not run the grader ({type(error).__name__}: "
                            f"{error}); install this autograder, at this version, on every worker") from None
@@ -116,7 +120,7 @@ def _client(scheduler: str) -> Iterator[Client]:
     try:
         if local:
             cluster = LocalCluster(n_workers=int(local[1]), threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
+                                   dashboard_address=":0")
         try:
             client = Client(cluster or scheduler, timeout=CONNECT_SECONDS, deserializers=["msgpack"])
         except (OSError, TimeoutError, ValueError) as error:

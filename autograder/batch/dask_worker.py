@@ -76,7 +76,8 @@ def grade_task(task: dict[str, Any]) -> str:
         _isolation(bool(task.get("unsafe_no_isolation")))
     except Refused as refusal:
         return json.dumps({"refused": f"the Dask worker {_where()} {refusal}"})
-    folder = tempfile.mkdtemp(prefix="autograder-dask-")
+    # In the Dask worker's own folder, which dask removes when a worker killed mid-grading is replaced.
+    folder = tempfile.mkdtemp(prefix="autograder-submission-", dir=_worker_folder())
     try:
         source = SourceFile(tuple(task["parts"]), task["name"], task["raw"])
         try:
@@ -178,9 +179,20 @@ def _isolation(unsafe_no_isolation: bool) -> None:
 
 def _where() -> str:
     """This worker's address (and host), for messages."""
+    worker = _dask_worker()
+    return f"{worker.address} ({socket.gethostname()})" if worker is not None else socket.gethostname()
+
+
+def _worker_folder() -> str | None:
+    worker = _dask_worker()
+    return worker.local_directory if worker is not None else None
+
+
+def _dask_worker() -> Any:
+    """The Dask worker running this task; None outside one (a test calling grade_task)."""
     try:
         from distributed import get_worker
 
-        return f"{get_worker().address} ({socket.gethostname()})"
+        return get_worker()
     except (ImportError, ValueError):
-        return socket.gethostname()
+        return None
