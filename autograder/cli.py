@@ -19,10 +19,12 @@ def _config_option(function):
 
 
 def _resolve_config(config_path: Path | None):
+    """--config, else ./grader.toml, else the project's; one that is not the project's is layered over it (when
+    there is one: not in a student's release), so a partial file changes only what it sets."""
     if config_path is None:
         config_path = Path("grader.toml") if Path("grader.toml").exists() else DEFAULT_CONFIG
     try:
-        return load_config(config_path)
+        return load_config(config_path, over=DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None)
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
 
@@ -237,6 +239,11 @@ def check(submission: Path, assignment: str, checks_file: Path | None, all_check
     else:
         config = _resolve_config(config_path)
     _warn_if_other_numpy(config)
+    configured = config.assignments.get(assignment)
+    if public is not None and configured is not None and public.points != configured.points:
+        click.echo(f"warning: the points in {found} are not grader.toml's "
+                   f"({_points_difference(public.points, configured.points)}); this shows the checks file's: run "
+                   "`autograder assign` to write it again", err=True)
     try:
         result = grade_submission(submission, assignment, config, public=public)
     except ConfigError as error:
@@ -258,12 +265,25 @@ def assign(out_dir: Path, names: tuple[str, ...], config_path: Path | None) -> N
     from autograder.authoring.skeleton import RegionError
 
     config = _resolve_config(config_path)
+    for unknown in sorted(set(config.assignments) - set(ASSIGNMENTS)):  # a typo, or a folder not found
+        click.echo(f"warning: grader.toml has [assignments.{unknown}], but no assignment {unknown!r} was found "
+                   f"(found: {', '.join(sorted(ASSIGNMENTS))}); nothing is written for it", err=True)
     try:
         for name in names or sorted(ASSIGNMENTS):
             for path in write_student_files(name, config, out_dir):
                 click.echo(f"wrote {path}")
     except (RegionError, SourceError, ConfigError) as error:
         raise click.ClickException(str(error)) from None
+
+
+def _points_difference(shipped: dict[str, dict[str, float]], configured: dict[str, dict[str, float]]) -> str:
+    """The first few checks whose points differ, as `task.check: shipped vs configured`."""
+    differ = []
+    for task in sorted(set(shipped) | set(configured)):
+        ours, theirs = shipped.get(task, {}), configured.get(task, {})
+        differ += [f"{task}.{check}: {ours.get(check, 'none')} vs {theirs.get(check, 'none')}"
+                   for check in sorted(set(ours) | set(theirs)) if ours.get(check) != theirs.get(check)]
+    return ", ".join(differ[:3]) + (f" and {len(differ) - 3} more" if len(differ) > 3 else "")
 
 
 @main.command()

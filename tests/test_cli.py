@@ -186,3 +186,23 @@ def test_version_is_the_package_version() -> None:
     run = subprocess.run([sys.executable, "-m", "autograder.cli", "--version"], capture_output=True, text=True,
                          timeout=60, cwd=ROOT)
     assert run.returncode == 0 and run.stdout.strip() == f"autograder, version {project['version']}"
+
+
+def test_a_partial_config_layers_over_the_project_and_mismatched_points_are_warned(tmp_path):
+    """`--config` with a file that changes one thing grades as the project's grader.toml with that change
+    (issue 16); `check` warns when the shipped checks file's points are not grader.toml's; `assign` warns about
+    an [assignments.x] with no such assignment instead of ignoring it."""
+    partial = tmp_path / "partial.toml"
+    partial.write_text("[assignments.backprop.points]\nlinear_forward = { values = 5 }\n")
+    run = autograder("grade", str(EXAMPLES / "ada.ipynb"), "-a", "backprop", "--out", str(tmp_path / "o"),
+                     "--no-report", "-j", "1", "--config", str(partial))
+    assert run.returncode == 0, run.stderr
+    assert json.loads((tmp_path / "o" / "ada" / "results.json").read_text())["max_score"] == BACKPROP_MAX + 3
+    checked = autograder("check", str(EXAMPLES / "ada.ipynb"), "-a", "backprop", "--config", str(partial))
+    assert "are not grader.toml's (linear_forward.values: 2 vs 5)" in checked.stderr, checked.stderr
+    assert "warning" not in autograder("check", str(EXAMPLES / "ada.ipynb"), "-a", "backprop").stderr
+    typo = tmp_path / "typo.toml"
+    typo.write_text('[assignments.backprob]\nreference = "x.py"\n')
+    assigned = autograder("assign", "-a", "backprop", "--out", str(tmp_path / "student"), "--config", str(typo))
+    assert assigned.returncode == 0, assigned.stderr
+    assert "[assignments.backprob], but no assignment 'backprob' was found" in assigned.stderr

@@ -72,3 +72,27 @@ def test_schema_describes_every_setting():
     text = describe_schema()
     for key in ("seed", "call_timeout", "gradcheck", "memory_mb", "numpy"):
         assert f"{key} = " in text
+
+
+def test_schema_describes_the_assignment_tables():
+    """`autograder schema` lists [assignments.NAME] and its points too, not only the settings with defaults."""
+    text = describe_schema()
+    assert "[assignments.NAME]" in text and "reference = " in text and "[assignments.NAME.points]" in text
+
+
+def test_a_partial_file_is_layered_over_the_project_config(tmp_path):
+    """A grader.toml that sets one key changes that key only: the rest, [assignments.*] with their references
+    and points included, comes from the file it is layered over; alone, it has no assignment to grade."""
+    partial = _write(tmp_path, "[grading]\ncall_timeout = 2\n\n[assignments.backprop.points]\n"
+                               "linear_forward = { values = 5 }\n")
+    base = load_config(ROOT / "grader.toml")
+    layered = load_config(partial, over=ROOT / "grader.toml")
+    assert layered.grading.call_timeout == 2 and layered.grading.seed == base.grading.seed
+    assert layered.assignments["backprop"].reference == base.assignments["backprop"].reference
+    points = layered.assignments["backprop"].points
+    assert points["linear_forward"] == dict(base.assignments["backprop"].points["linear_forward"], values=5)
+    assert points["linear_backward"] == base.assignments["backprop"].points["linear_backward"]
+    assert set(layered.assignments) == set(base.assignments) and layered.over == (ROOT / "grader.toml").resolve()
+    with pytest.raises(ConfigError, match="reference"):
+        load_config(partial)  # alone: [assignments.backprop] names no reference
+    assert load_config(ROOT / "grader.toml", over=ROOT / "grader.toml").over is None

@@ -172,15 +172,21 @@ class GraderConfig:
     batch: BatchSettings = BatchSettings()
     report: ReportSettings = ReportSettings()
     path: Path | None = None  # the grader.toml it was read from: a Dask worker is told where the client's is
+    over: Path | None = None  # the grader.toml `path` was layered over (a partial file), if any
 
 
-def load_config(path: Path | str) -> GraderConfig:
-    """Read and validate grader.toml; paths in it are relative to its folder."""
+def load_config(path: Path | str, over: Path | str | None = None) -> GraderConfig:
+    """Read and validate grader.toml; paths in it are relative to its folder.
+
+    With `over` (another grader.toml, the project's), `path` may be partial: every key it does not set is
+    taken from `over`, [assignments.NAME] included (their points task by task), so a file that only says
+    `[grading] call_timeout = 2` is that change and nothing else.
+    """
     path = Path(path).resolve()
-    try:
-        data = tomllib.loads(path.read_text())
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: {exc}") from None
+    data = _read(path)
+    over = None if over is None or Path(over).resolve() == path else Path(over).resolve()
+    if over is not None:
+        data = _layered(_read(over, absolute=True), data)
     _reject_unknown(data, {"grading", "tolerances", "limits", "batch", "report", "assignments"}, "")
     assignments = {}
     for name, table in _table(data, "assignments").items():
@@ -194,6 +200,7 @@ def load_config(path: Path | str) -> GraderConfig:
         assignments=assignments,
         root=path.parent,
         path=path,
+        over=over,
     )
 
 
@@ -205,7 +212,36 @@ def describe_schema() -> str:
         lines.append(f"[{section}]")
         for f in fields(cls):
             lines.append(f"{f.name} = {f.default!r}  # {f.metadata['doc']}")
+    lines += ["[assignments.NAME]  # one per assignment (assignments/NAME/spec.py); no defaults",
+              'reference = "reference/NAME.py"  # its reference solutions, relative to grader.toml; never shown to '
+              "students",
+              "[assignments.NAME.points]",
+              "TASK = { CHECK = POINTS, ... }  # points of every check of every task (`autograder assign` lists "
+              "them); a missing or unknown one is an error"]
     return "\n".join(lines)
+
+
+def _read(path: Path, absolute: bool = False) -> dict:
+    """The TOML of `path`; with `absolute`, its assignments' reference paths made absolute (so that they keep
+    naming the same files once layered under another grader.toml)."""
+    try:
+        data = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    if absolute:
+        for table in _table(data, "assignments").values():
+            if isinstance(table, dict) and isinstance(table.get("reference"), str):
+                table["reference"] = str(path.parent / table["reference"])
+    return data
+
+
+def _layered(base: dict, top: dict) -> dict:
+    """`top` over `base`: tables merge key by key, any other value of `top` replaces `base`'s."""
+    merged = dict(base)
+    for key, value in top.items():
+        merged[key] = _layered(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) \
+            else value
+    return merged
 
 
 def _with_secret_from_env(grading: GradingSettings) -> GradingSettings:
