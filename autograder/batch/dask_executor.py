@@ -41,7 +41,7 @@ from autograder.course.config import GraderConfig
 from autograder.intake.submission import SubmissionError, read_source
 
 LOCAL = re.compile(r"local:([1-9]\d*)")
-CONNECT_SECONDS = 30  # to reach a scheduler that is not answering
+CONNECT_SECONDS = 10  # to reach the scheduler: a mistyped address fails in seconds, not minutes
 AHEAD_PER_THREAD = 2  # tasks sent per worker thread before any of them is done
 Job = tuple[Path, str, str]  # a submission's path, id and source digest
 

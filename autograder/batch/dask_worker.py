@@ -46,14 +46,15 @@ class Refused(Exception):
     """This worker must not grade the task; the message says why, for the client to stop with."""
 
 
-def grader_identity(config: GraderConfig, assignment: str, code: Any = None) -> dict[str, Any]:
+def grader_identity(config: GraderConfig, assignment: str, code: Any = None,
+                    assignment_code: str | None = None) -> dict[str, Any]:
     """What a worker's grader must share with the client's: the fingerprint, its parts (to name the one that
-    differs) and the assignment's code."""
+    differs) and the assignment's code. `code` and `assignment_code`: digests made earlier, to use instead."""
     code = code or code_digest()
     return {"fingerprint": grader_fingerprint(config, assignment, code), "code": code.hexdigest(),
             "settings": grader_settings(config, assignment),
             "reference": hashlib.sha256(config.assignments[assignment].reference.read_bytes()).hexdigest(),
-            "versions": grader_versions(), "assignment": assignment_digest(assignment)}
+            "versions": grader_versions(), "assignment": assignment_code or assignment_digest(assignment)}
 
 
 def assignment_digest(name: str) -> str:
@@ -106,7 +107,7 @@ def _same_grader(config: GraderConfig, assignment: str, client: dict[str, Any]) 
     """Refused unless this worker's grader is the client's; the message names what differs."""
     try:
         ASSIGNMENTS[assignment]
-        own = grader_identity(config, assignment, _code())
+        own = grader_identity(config, assignment, _code(), _assignment_code(assignment))
     except (KeyError, ConfigError, OSError) as error:
         raise Refused(f"cannot grade {assignment}: {error}") from None
     _reload_changed_reference(config, assignment, own["reference"])
@@ -145,6 +146,12 @@ def _versions(versions: dict[str, Any]) -> str:
 def _code() -> Any:
     """The code's digest, made once per Dask worker process: the code it runs is what it imported then."""
     return code_digest()
+
+
+@lru_cache(maxsize=None)
+def _assignment_code(name: str) -> str:
+    """The assignment folder's digest, made once per Dask worker process, like the code's."""
+    return assignment_digest(name)
 
 
 _references: dict[Path, str] = {}
