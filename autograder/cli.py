@@ -92,8 +92,9 @@ def grade(submissions: tuple[Path, ...], assignment: str, out_dir: Path, jobs: i
                f"{summary['score']['max']}; gradebook: {out_dir / 'gradebook.csv'}")
     if summary["submissions"] >= 2:  # cheap (text only), and the class summary then links to it
         _compare_after_grading(list(submissions), assignment, out_dir, config)
-    if not no_report:
-        _write_reports(out_dir, config.report.audience)
+    if not no_report:  # the students' pages always; [report] audience = "ta" adds the TAs' beside them
+        for audience in ("student", "ta") if config.report.audience == "ta" else ("student",):
+            _write_reports(out_dir, audience)
 
 
 def _where_to_grade(jobs: int | None, scheduler: str | None, cluster: str | None) -> str | None:
@@ -115,10 +116,12 @@ def _where_to_grade(jobs: int | None, scheduler: str | None, cluster: str | None
 @main.command()
 @click.argument("out_dir", metavar="DIR", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--ta/--student", "ta", default=None,
-              help="feedback.html for TAs (hidden cases in full) or for students (default: [report] audience)")
+              help="the TAs' pages, feedback-ta.html and summary-ta.html (hidden cases in full, the code of "
+                   "failed tasks), or the students' (default: [report] audience)")
 @_config_option
 def report(out_dir: Path, ta: bool | None, config_path: Path | None) -> None:
-    """Write DIR/<id>/feedback.html and DIR/summary.html from the result files in DIR; runs no student code."""
+    """Write DIR/<id>/feedback.html and DIR/summary.html (with --ta: feedback-ta.html and summary-ta.html, beside
+    them) from the result files in DIR; runs no student code."""
     audience = _resolve_config(config_path).report.audience if ta is None else ("ta" if ta else "student")
     _write_reports(out_dir, audience)
 
@@ -188,6 +191,7 @@ def _similarity_line(run, folder: Path) -> str:
 def _write_reports(out_dir: Path, audience: str) -> None:
     from autograder.batch.pool import Interrupted, interrupted_by_signals
     from autograder.report import ReportError, write_reports
+    from autograder.report.render import PAGES
 
     try:
         with interrupted_by_signals():
@@ -204,7 +208,7 @@ def _write_reports(out_dir: Path, audience: str) -> None:
     for path, why in written.unreadable:
         click.echo(f"warning: {out_dir / path} could not be read ({why}); it is left out of the reports", err=True)
     click.echo(f"{len(written.feedback)} feedback reports for {'TAs' if audience == 'ta' else 'students'} "
-               f"({out_dir}/<id>/feedback.html); class summary: {written.summary}")
+               f"({out_dir}/<id>/{PAGES[audience][0]}); class summary: {written.summary}")
 
 
 @main.command()

@@ -261,7 +261,7 @@ def test_exceptions_of_hidden_cases_show_no_hidden_input(config, tmp_path):
     kept = _long_numbers(" ".join(text for task in LEAKED_TASKS for text in _withheld(graded, task)))
     assert len(kept & hidden) > 50
     write_reports(graded.parent, audience="ta")
-    assert "Errors in full" in (graded / "feedback.html").read_text()
+    assert "Errors in full" in (graded / "feedback-ta.html").read_text()
 
 
 def test_a_secret_draws_other_hidden_cases_the_same_each_time_and_is_never_written(config, tmp_path):

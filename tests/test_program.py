@@ -226,7 +226,7 @@ def test_syntax_errors_are_counted_in_summary_json_and_shown_in_the_class_summar
     grade_batch([folder], assignment="backprop", out_dir=tmp_path / "out", config=config, jobs=1)
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["failures"]["runtime"] == {"syntax error": 1}
-    write_reports(tmp_path / "out", audience="ta")
+    write_reports(tmp_path / "out")
     html = (tmp_path / "out" / "summary.html").read_text()
     assert "Syntax errors<b>1</b>" in html
     assert re.search(r'<tr data-kind="syntax error">\s*<td><a href="py2/feedback.html">py2</a></td>.*?'

@@ -127,7 +127,7 @@ def test_hidden_cases_show_students_where_but_no_inputs_or_values(student, ta):
     hidden = [e for c in record["result"]["checks"] for e in c.get("evidence", []) if e["hidden"]]
     assert len(hidden) == 2, "the fixture must hold hidden cases"
     for_student = (student / "fay" / "feedback.html").read_text()
-    for_ta = (ta / "fay" / "feedback.html").read_text()
+    for_ta = (ta / "fay" / "feedback-ta.html").read_text()
     # the evidence's case and message are withheld (gradcheck, with no evidence, shows the grader's own text)
     assert "N=40" not in for_student and "dx differs from the reference" not in for_student
     assert "</title></rect>" not in for_student and "the largest error)" not in for_student
@@ -181,13 +181,13 @@ def test_a_submission_that_could_not_be_graded_says_why(student):
 
 def test_reports_are_self_contained(student, ta):
     """Does every report open offline: no script, stylesheet, image or font fetched from anywhere?"""
-    for folder in (student, ta):
+    for folder, page in ((student, "feedback"), (ta, "feedback-ta")):
         for name, html in html_files(folder).items():
             assert "<script" not in html and "<link" not in html and "@import" not in html, name
             assert not re.search(r"<[^>]+\ssrc=", html), name  # escaped student text may say src=, a tag may not
             assert "url(" not in "".join(re.findall(r"<style>.*?</style>", html, re.S)), name
             for href in re.findall(r'href="([^"]*)"', html):
-                assert href.startswith("#") or re.fullmatch(r"[\w.-]+/feedback\.html", href), (name, href)
+                assert href.startswith("#") or re.fullmatch(rf"[\w.-]+/{page}\.html", href), (name, href)
             assert "@media print" in html and 'name="viewport"' in html
 
 
@@ -295,14 +295,16 @@ def test_report_audience_comes_from_grader_toml_and_the_flag_overrides_it(tmp_pa
     assert 'audience = "student"' in text
     config.write_text(text.replace('audience = "student"', 'audience = "ta"'))
     runner = CliRunner()
-    banner = 'id="ta-banner"'
-    for flags, expected in (([], True), (["--student"], False), (["--ta"], True)):
+    for flags, page in (([], "feedback-ta.html"), (["--student"], "feedback.html"), (["--ta"], "feedback-ta.html")):
+        for old in (out / "fay").glob("*.html"):
+            old.unlink()
         result = runner.invoke(cli, ["report", str(out), "--config", str(config), *flags])
         assert result.exit_code == 0, result.output
-        assert (banner in (out / "fay" / "feedback.html").read_text()) is expected, flags
+        assert [p.name for p in (out / "fay").glob("*.html")] == [page], flags
+        assert ('id="ta-banner"' in (out / "fay" / page).read_text()) is (page == "feedback-ta.html"), flags
     result = runner.invoke(cli, ["report", str(out)])  # the project's grader.toml: students
     assert result.exit_code == 0 and "14 feedback reports for students" in result.output
-    assert banner not in (out / "fay" / "feedback.html").read_text()
+    assert 'id="ta-banner"' not in (out / "fay" / "feedback.html").read_text()
 
 
 def test_report_audience_setting_is_validated(tmp_path):
@@ -314,7 +316,8 @@ def test_report_audience_setting_is_validated(tmp_path):
 
 
 def test_grade_writes_the_reports_unless_told_not_to(tmp_path):
-    """Does `autograder grade` end by writing feedback.html and summary.html, and skip them with --no-report?"""
+    """Does `autograder grade` end by writing the students' feedback.html and summary.html (no TA pages by
+    default), and skip them with --no-report?"""
     submission = ROOT / "assignments" / "backprop" / "examples" / "cy.ipynb"
     for flags, expected in (([], True), (["--no-report"], False)):
         out = tmp_path / ("with" if expected else "without")
@@ -323,5 +326,6 @@ def test_grade_writes_the_reports_unless_told_not_to(tmp_path):
         assert run.returncode == 0, run.stderr
         assert (out / "cy" / "grade.json").exists()
         assert (out / "cy" / "feedback.html").exists() is expected
+        assert not (out / "cy" / "feedback-ta.html").exists()  # TA pages only when asked for ([report] audience)
         assert (out / "summary.html").exists() is expected
         assert ("class summary:" in run.stdout) is expected

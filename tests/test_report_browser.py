@@ -150,7 +150,7 @@ def test_student_html_in_an_exception_message_stays_text(browser, reports):
 
 
 def test_ta_feedback_shows_the_banner_and_hidden_cases(browser, reports, artifacts):
-    page = Page(browser, reports["ta"] / "fay" / "feedback.html")
+    page = Page(browser, reports["ta"] / "fay" / "feedback-ta.html")
     assert page.page.locator("#ta-banner").is_visible()
     assert page.page.locator("svg.heatmap title").count() == 9 * 5 + 16 * 12  # with every error value
     assert "case 3 (N=40, D=24" in page.page.inner_text("#details")

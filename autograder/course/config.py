@@ -149,9 +149,11 @@ class BatchSettings:
 class ReportSettings:
     """[report]: the HTML reports (`autograder report`, and `grade` at its end)."""
 
-    audience: str = _setting("student", "who DIR/<id>/feedback.html is for: 'student' (a hidden case shows no inputs, "
-                             "expected values or errors) or 'ta' (everything, under a do-not-hand-out banner)",
-                             _one_of("student", "ta"))
+    audience: str = _setting("student", "whose pages `autograder report DIR` writes: 'student' (feedback.html, "
+                             "summary.html: a hidden case shows no inputs, expected values or errors) or 'ta' "
+                             "(feedback-ta.html, summary-ta.html beside them: everything, the code of failed tasks, "
+                             "under a do-not-hand-out banner); `grade` writes the students' pages, and with 'ta' "
+                             "the TAs' too", _one_of("student", "ta"))
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
 """Render the reports of a results folder with Jinja templates, and write them next to the results.
 
-Which details a student may see is decided here, in Python, before any template runs: in the student
+The two audiences' pages live side by side, so one can keep both: feedback.html and summary.html for
+students, feedback-ta.html and summary-ta.html for TAs (which also show each failed task's code). Which
+details a student may see is decided here, in Python, before any template runs: in the student
 variant, evidence from a hidden case reaches the template as its item name only, so no template can leak
 its inputs or reference values (nbgrader's issue #917 is the mistake avoided).
 """
@@ -15,10 +17,13 @@ import jinja2
 from autograder.batch.files import number
 from autograder.report.load import Check, Evidence, ResultsFolder, Submission, load_folder
 from autograder.report.plots import Heatmap, heatmap, histogram_svg
+from autograder.report.student_code import CodeBlock, Definition, code_blocks, load_definitions
 from autograder.report.summary import ClassSummary, summarize_class
 from autograder.results import Outcome
 
 AUDIENCES = ("student", "ta")
+# audience -> (each submission's page, the class summary): a TA's pages never overwrite the students'
+PAGES = {"student": ("feedback.html", "summary.html"), "ta": ("feedback-ta.html", "summary-ta.html")}
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
@@ -114,19 +119,25 @@ def task_views(submission: Submission, audience: str) -> list[TaskView]:
     return views
 
 
-def render_feedback(submission: Submission, *, audience: str = "student",
-                    env: jinja2.Environment | None = None) -> str:
-    """feedback.html of one submission for `audience` ('student' or 'ta')."""
+def render_feedback(submission: Submission, *, audience: str = "student", env: jinja2.Environment | None = None,
+                    definitions: tuple[Definition, ...] | None = None) -> str:
+    """The feedback page of one submission for `audience` ('student' or 'ta'); a TA's shows, from
+    `definitions` (its code.json), the code of each task that lost points."""
     if audience not in AUDIENCES:
         raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}, not {audience!r}")
+    tasks = task_views(submission, audience)
+    code: dict[str, tuple[CodeBlock, ...]] | None = None
+    if audience == "ta" and definitions is not None:  # never on a student's page, whatever the caller passes
+        code = {t.name: code_blocks(t.name, (v.check for v in t.lost), definitions) for t in tasks if t.lost}
     template = (env or environment()).get_template("feedback.html.j2")
-    return template.render(sub=submission, tasks=task_views(submission, audience), ta=audience == "ta")
+    return template.render(sub=submission, tasks=tasks, ta=audience == "ta", code=code)
 
 
-def render_summary(summary: ClassSummary, *, env: jinja2.Environment | None = None) -> str:
-    """summary.html of a class."""
+def render_summary(summary: ClassSummary, *, audience: str = "student", env: jinja2.Environment | None = None) -> str:
+    """The class summary; its links go to the feedback pages of the same audience."""
     histogram = histogram_svg(summary.percents) if summary.percents else ""
-    return (env or environment()).get_template("summary.html.j2").render(s=summary, histogram=histogram)
+    return (env or environment()).get_template("summary.html.j2").render(
+        s=summary, histogram=histogram, ta=audience == "ta", feedback_page=PAGES[audience][0])
 
 
 class ReportError(ValueError):
@@ -141,7 +152,8 @@ class WrittenReports:
 
 
 def write_reports(out_dir: Path, *, audience: str = "student") -> WrittenReports:
-    """Write DIR/<id>/feedback.html for every grade.json under DIR, and DIR/summary.html."""
+    """Write DIR/<id>/feedback.html for every grade.json under DIR, and DIR/summary.html; for TAs
+    feedback-ta.html and summary-ta.html instead, beside them (the students' pages are left as they are)."""
     if audience not in AUDIENCES:
         raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}, not {audience!r}")
     out_dir = Path(out_dir)
@@ -150,23 +162,28 @@ def write_reports(out_dir: Path, *, audience: str = "student") -> WrittenReports
         raise ReportError(f"{out_dir} holds no <id>/grade.json: grade into it first (autograder grade ... --out DIR)")
     env = environment()
     feedback = []
+    page, summary_page = PAGES[audience]
     for submission in folder.submissions:
-        path = out_dir / submission.id / "feedback.html"
-        _write(path, render_feedback(submission, audience=audience, env=env))
+        path = out_dir / submission.id / page
+        definitions = load_definitions(out_dir, submission) if audience == "ta" else None
+        _write(path, render_feedback(submission, audience=audience, env=env, definitions=definitions))
         feedback.append(path)
-    summary = out_dir / "summary.html"
-    _write(summary, render_summary(summarize_class(folder), env=env))
+    summary = out_dir / summary_page
+    _write(summary, render_summary(summarize_class(folder), audience=audience, env=env))
     return WrittenReports(tuple(feedback), summary, folder.unreadable)
 
 
 def write_summary(out_dir: Path) -> Path:
     """DIR/summary.html alone, from the result files in DIR (after `autograder similar` wrote what its section
-    on shared code shows; the feedback pages stay as they are)."""
+    on shared code shows; the feedback pages stay as they are), and summary-ta.html too if it is there."""
     folder = load_folder(Path(out_dir))
     if not folder.submissions and not folder.unreadable:
         raise ReportError(f"{out_dir} holds no <id>/grade.json: grade into it first (autograder grade ... --out DIR)")
-    path = Path(out_dir) / "summary.html"
-    _write(path, render_summary(summarize_class(folder)))
+    summary = summarize_class(folder)
+    path = Path(out_dir) / PAGES["student"][1]
+    _write(path, render_summary(summary))
+    if (Path(out_dir) / PAGES["ta"][1]).exists():
+        _write(Path(out_dir) / PAGES["ta"][1], render_summary(summary, audience="ta"))
     return path
 
 
