@@ -159,6 +159,22 @@ def test_ta_feedback_shows_the_banner_and_hidden_cases(browser, reports, artifac
     page.close()
 
 
+def test_ta_feedback_shows_the_students_code_with_the_failing_line_marked(browser, reports, artifacts):
+    """Does hal's TA page show linear_forward as written, its line 2 (the one the error names) marked, the
+    `</script><script>` in it as text, and, on a phone, scroll the code inside its box and not the page?"""
+    page = Page(browser, reports["ta"] / "hal" / "feedback-ta.html", PHONE)
+    code = page.page.locator('section.student-code[data-code="linear_forward"]')
+    marked = code.locator(".line.marked")
+    assert marked.count() == 1 and marked.locator("mark").is_visible()
+    assert marked.locator(".ln").inner_text() == "2"
+    assert "</script><script>alert(2)</script>" in marked.inner_text() and page.page.locator("script").count() == 0
+    assert marked.evaluate("e => getComputedStyle(e).backgroundColor") != "rgba(0, 0, 0, 0)"
+    assert page.fits_width(), "the code widens the page on a phone"
+    page.assert_clean()
+    code.screenshot(path=str(artifacts / "feedback-hal-ta-code.png"))
+    page.close()
+
+
 def test_summary_page_loads_cleanly_with_its_key_elements(browser, reports, artifacts):
     """Does the class summary show the histogram, pass rates, misconceptions, errors and timings?"""
     page = Page(browser, reports["student"] / "summary.html")
