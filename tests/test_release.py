@@ -8,6 +8,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Callable
 
 import nbformat
 import pytest
@@ -18,7 +19,8 @@ from autograder.authoring.skeleton import BEGIN, END
 from autograder.course import registry
 from tests.conftest import ROOT
 
-NAME = "backprop"
+NAME = "backprop"  # the release a student's venv installs and runs
+ASSIGNMENTS = sorted(registry.ASSIGNMENTS)  # every assignment folder found: each is released without its solutions
 REFERENCE = ROOT / "reference" / f"{NAME}.py"
 RUN_NOTEBOOK = """
 import sys
@@ -34,13 +36,26 @@ nbformat.write(notebook, sys.argv[2])
 
 
 @pytest.fixture(scope="session")
-def release(tmp_path_factory) -> Path:
-    """The release folder, written by the real command."""
-    out = tmp_path_factory.mktemp("release")
-    done = subprocess.run([sys.executable, "-m", "autograder.cli", "release", "-a", NAME, "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    return out
+def releases(tmp_path_factory) -> Callable[[str], Path]:
+    """The release folder of an assignment, written by the real command once per session."""
+    written: dict[str, Path] = {}
+
+    def release_of(name: str) -> Path:
+        if name not in written:
+            out = tmp_path_factory.mktemp(f"release-{name}")
+            done = subprocess.run([sys.executable, "-m", "autograder.cli", "release", "-a", name, "--out", str(out)],
+                                  cwd=ROOT, capture_output=True, text=True)
+            assert done.returncode == 0, done.stderr
+            written[name] = out
+        return written[name]
+
+    return release_of
+
+
+@pytest.fixture(scope="session")
+def release(releases) -> Path:
+    """The release of NAME, the one the student's venv installs."""
+    return releases(NAME)
 
 
 @pytest.fixture(scope="session")
@@ -90,9 +105,10 @@ def _check_outputs(notebook: nbformat.NotebookNode) -> dict[str, str]:
             for cell in notebook.cells if cell.cell_type == "code" and cell.source.startswith("check(")}
 
 
-def test_the_release_holds_the_notebook_the_skeleton_the_checks_and_a_wheel(release):
-    assert sorted(p.name for p in release.iterdir()) == sorted(
-        [f"{NAME}.checks.json", f"{NAME}.ipynb", f"{NAME}.py", f"autograder_{NAME}-0.1.0-py3-none-any.whl"])
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_the_release_holds_the_notebook_the_skeleton_the_checks_and_a_wheel(releases, name: str):
+    assert sorted(p.name for p in releases(name).iterdir()) == sorted(
+        [f"{name}.checks.json", f"{name}.ipynb", f"{name}.py", f"autograder_{name}-0.1.0-py3-none-any.whl"])
 
 
 def test_the_untouched_notebook_says_not_attempted_on_every_check(student, release):
@@ -160,10 +176,13 @@ def _released_texts(release: Path) -> dict[str, str]:
     return texts
 
 
-def test_no_released_file_carries_a_solution_line_or_the_reference_module(release):
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_no_released_file_carries_a_solution_line_or_the_reference_module(releases, name: str):
     """Is every line of a solution region (but those computing nothing, as `return`) absent from every released
-    file, the wheel's members included, and so are the reference's docstring and code?"""
-    reference = REFERENCE.read_text()
+    file, the wheel's members included (the assignment's misconceptions, which compute, among them), and so are
+    the reference's docstring and code?"""
+    reference_path = ROOT / "reference" / f"{name}.py"
+    reference = reference_path.read_text()
     solution, inside = set(), False
     for line in reference.splitlines():
         inside = (inside or bool(BEGIN.match(line))) and not END.match(line)
@@ -171,9 +190,10 @@ def test_no_released_file_carries_a_solution_line_or_the_reference_module(releas
             solution.add(line.strip())
     assert len(solution) >= 20
     docstring = reference.split('"""')[1]
-    texts = _released_texts(release)
-    assert any("!autograder/assignments/backprop/spec.py" in where for where in texts)
-    assert not any("/reference" in where or where.endswith(f"!{REFERENCE.name}") for where in texts)
+    texts = _released_texts(releases(name))
+    for part in ("spec.py", "misconceptions.py"):  # the assignment's folder is scanned, its computing models too
+        assert any(where.endswith(f"!autograder/assignments/{name}/{part}") for where in texts), part
+    assert not any("/reference" in where or where.endswith(f"!{reference_path.name}") for where in texts)
     for where, text in texts.items():
         if where.endswith(".ipynb"):
             text = "\n".join(cell.source for cell in nbformat.reads(text, as_version=4).cells)
