@@ -61,9 +61,22 @@ def _build(course: Path, name: str, out: Path) -> Path:
     return out
 
 
+class _Built(dict):
+    """Each assignment's otter folder, built on first use: the structural test reads all of them, the slow
+    `otter run` comparisons backprop and rnn only."""
+
+    def __init__(self, course: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+        super().__init__()
+        self.course, self.tmp_path_factory = course, tmp_path_factory
+
+    def __missing__(self, name: str) -> Path:
+        self[name] = _build(self.course, name, self.tmp_path_factory.mktemp(f"otter-{name}"))
+        return self[name]
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory, course: Path) -> dict[str, Path]:
-    return {name: _build(course, name, tmp_path_factory.mktemp(f"otter-{name}")) for name in ("backprop", "rnn")}
+    return _Built(course, tmp_path_factory)
 
 
 def _otter_run(otter_python: Path, archive: Path, submission: Path, out: Path) -> dict[str, float]:
@@ -107,32 +120,33 @@ def test_otter_run_gives_every_example_the_points_per_task_of_autograder_grade(
     assert 0 < sum(runs["ben"].values()) < total
 
 
-def test_the_student_folder_holds_no_hidden_case_no_reference_and_no_secret(built: dict[str, Path],
+@pytest.mark.parametrize("name", sorted(ASSIGNMENTS))
+def test_the_student_folder_holds_no_hidden_case_no_reference_and_no_secret(name: str, built: dict[str, Path],
                                                                             course: Path) -> None:
     """Hidden cases, their expected values and their seed are in the zip only; the secret is nowhere; nothing holds
-    a solution line of the reference, the notebook included."""
+    a solution line of the reference, the notebook and the package's copy of the assignment folder included."""
     config = load_config(course)
-    for name, out in built.items():
-        student = sorted(p for p in (out / "student").rglob("*") if p.is_file())
-        tests = sorted((out / "student" / "tests").glob("*.py"))
-        assert [p.stem for p in tests] == sorted(t.name for t in ASSIGNMENTS[name].tasks)
-        for path in tests:
-            text = path.read_text()
-            assert "OK_FORMAT = False" in text and "hidden=True" not in text and "CASES.hidden(" not in text
-            assert set(re.findall(r"points=([\d.]+)", text)) == {"0"}  # public cases are feedback, no points
-        assert not any(p.name.endswith(".hidden.json") for p in student)
-        with zipfile.ZipFile(out / "autograder" / "autograder.zip") as archive:
-            members = archive.namelist()
-            texts = {m: archive.read(m).decode("utf-8", "replace") for m in members}
-        hidden = json.loads(texts[f"tests/{name}.hidden.json"])
-        assert hidden["settings"]["seed"] == hidden_seed(config.grading.seed, SECRET) != config.grading.seed
-        assert "hidden=True" in texts[f"tests/{ASSIGNMENTS[name].tasks[0].name}.py"]
-        assert not any(m.startswith("reference") or m.endswith(f"reference/{name}.py") for m in members)
-        assert not [m for m, text in texts.items() if SECRET in text]
-        assert not [p for p in student if SECRET in p.read_text(errors="replace")]
-        assert find_leaks((ROOT / "reference" / f"{name}.py").read_text(), student) == []
-        assert {"otter_config.json", "setup.sh", "run_autograder", "run_otter.py", "environment.yml",
-                "files/autograder/otter_checks.py", f"files/autograder/assignments/{name}/spec.py"} <= set(members)
+    out = built[name]
+    student = sorted(p for p in (out / "student").rglob("*") if p.is_file())
+    tests = sorted((out / "student" / "tests").glob("*.py"))
+    assert [p.stem for p in tests] == sorted(t.name for t in ASSIGNMENTS[name].tasks)
+    for path in tests:
+        text = path.read_text()
+        assert "OK_FORMAT = False" in text and "hidden=True" not in text and "CASES.hidden(" not in text
+        assert set(re.findall(r"points=([\d.]+)", text)) == {"0"}  # public cases are feedback, no points
+    assert not any(p.name.endswith(".hidden.json") for p in student)
+    with zipfile.ZipFile(out / "autograder" / "autograder.zip") as archive:
+        members = archive.namelist()
+        texts = {m: archive.read(m).decode("utf-8", "replace") for m in members}
+    hidden = json.loads(texts[f"tests/{name}.hidden.json"])
+    assert hidden["settings"]["seed"] == hidden_seed(config.grading.seed, SECRET) != config.grading.seed
+    assert "hidden=True" in texts[f"tests/{ASSIGNMENTS[name].tasks[0].name}.py"]
+    assert not any(m.startswith("reference") or m.endswith(f"reference/{name}.py") for m in members)
+    assert not [m for m, text in texts.items() if SECRET in text]
+    assert not [p for p in student if SECRET in p.read_text(errors="replace")]
+    assert find_leaks((ROOT / "reference" / f"{name}.py").read_text(), student) == []
+    assert {"otter_config.json", "setup.sh", "run_autograder", "run_otter.py", "environment.yml",
+            "files/autograder/otter_checks.py", f"files/autograder/assignments/{name}/spec.py"} <= set(members)
 
 
 def _filled(notebook: Path, example: Path) -> nbformat.NotebookNode:
