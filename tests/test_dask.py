@@ -199,18 +199,21 @@ def test_a_worker_with_another_grader_toml_is_refused(fast_config: GraderConfig,
     assert not list(out.glob("*/grade.json")) and not (out / "gradebook.csv").exists()
 
 
-def test_the_command_takes_a_scheduler_or_a_local_cluster(cluster, fast_config: GraderConfig, tmp_path: Path,
-                                                           bounded) -> None:
-    """`grade --scheduler ADDRESS` grades on that cluster; -j with --scheduler, --cluster other than local:N and
-    an address that is none are refused in one line before anything runs."""
+def test_the_command_takes_a_scheduler_or_a_local_cluster(cluster, tmp_path: Path, bounded) -> None:
+    """`grade --scheduler ADDRESS --config PARTIAL` grades on that cluster, its workers layering the partial
+    file over the project's as the client does; -j with --scheduler, --cluster other than local:N and an
+    address that is none are refused in one line before anything runs."""
+    partial = tmp_path / "grader.toml"
+    partial.write_text("[grading]\ncall_timeout = 1.0\nstatement_timeout = 1.0\n")
+
     def grade(*flags: str):
         return CliRunner().invoke(main, ["grade", str(EXAMPLES / "ada.ipynb"), "-a", "backprop", "--out",
-                                         str(tmp_path / "out"), "--no-report", "--config", str(fast_config.path),
-                                         *flags])
+                                         str(tmp_path / "out"), "--no-report", "--config", str(partial), *flags])
 
     run = grade("--scheduler", cluster.scheduler_address)
     assert run.exit_code == 0 and "1 students (1 graded now" in run.output, run.output
-    assert "graded" in (tmp_path / "out" / "gradebook.csv").read_text()
+    rows = list(csv.DictReader((tmp_path / "out" / "gradebook.csv").open()))
+    assert [(row["id"], row["percent"]) for row in rows] == [("ada", "100")]
     for flags, why in ((["-j", "2", "--scheduler", cluster.scheduler_address], "give one of -j"),
                        (["--cluster", "local:0"], "is not local:N"),
                        (["--scheduler", "local:2"], "is not a Dask scheduler's address")):

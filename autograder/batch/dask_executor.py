@@ -68,6 +68,7 @@ def grade_on_cluster(todo: list[Job], scheduler: str, *, assignment: str, config
                 continue
             task = {"sid": sid, "parts": list(source.parts), "name": source.name, "raw": source.raw,
                     "assignment": assignment, "config_path": str(config.path) if config.path else None,
+                    "config_over": str(config.over) if config.over else None,
                     "grader": identity, "unsafe_no_isolation": unsafe_no_isolation}
             # A key of its own per submission: two with the same bytes are two tasks, never one shared result.
             future = client.submit(grade_task, task, key=f"autograder-{sid}-{uuid.uuid4().hex[:12]}", pure=False)

@@ -72,7 +72,7 @@ def grade_task(task: dict[str, Any]) -> str:
     """A Dask task: grade the submission in `task` on this worker with its own grader; the reply as JSON text
     (never raises: a task that raised would be retried, and its exception pickled to the client)."""
     try:
-        config = _own_config(task.get("config_path"))
+        config = _own_config(task.get("config_path"), task.get("config_over"))
         _same_grader(config, task["assignment"], task["grader"])
         _isolation(bool(task.get("unsafe_no_isolation")))
     except Refused as refusal:
@@ -91,14 +91,15 @@ def grade_task(task: dict[str, Any]) -> str:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _own_config(client_path: str | None) -> GraderConfig:
-    """This worker's grader.toml: AUTOGRADER_CONFIG, else the file the client read (same path, this machine)."""
+def _own_config(client_path: str | None, client_over: str | None) -> GraderConfig:
+    """This worker's grader.toml: AUTOGRADER_CONFIG, else the file the client read (same path, this machine);
+    layered, as the client's was, over the project's grader.toml at the client's path."""
     where = os.environ.get(CONFIG_ENV) or client_path
     if not where:
         raise Refused(f"has no grader.toml: the client's settings were not read from a file; set {CONFIG_ENV} "
                       "on the worker")
     try:
-        return load_config(where)
+        return load_config(where, over=client_over)
     except ConfigError as error:
         raise Refused(f"cannot read its grader.toml ({error}); install it there or set {CONFIG_ENV}") from None
 
