@@ -201,3 +201,28 @@ def test_no_released_file_carries_a_solution_line_or_the_reference_module(releas
         assert not solution & lines, (where, sorted(solution & lines))
         assert "Reference solutions for" not in text and docstring.splitlines()[0] not in text, where
         assert reference not in text, where
+
+
+def test_a_solution_line_respaced_or_commented_is_still_a_leak(tmp_path: Path):
+    """The release's scan compares code, not text: a line of a solution with other spacing or a comment of its
+    own is found (a reference line that carries a comment of its own matches its bare copy too)."""
+    import io
+    import tokenize
+
+    from autograder.authoring.release import computes, find_leaks
+
+    reference = (ROOT / "reference" / "backprop.py").read_text()
+    inside, line = False, ""
+    for text in reference.splitlines():  # the first solution line that computes and is a whole statement
+        inside = (inside or bool(BEGIN.match(text))) and not END.match(text)
+        if inside and not BEGIN.match(text) and computes(text.strip()) and not text.strip().endswith(":"):
+            line = text.strip()
+            break
+    tokens = [t.string for t in tokenize.generate_tokens(io.StringIO(line).readline) if t.string.strip()]
+    respaced = "  ".join(tokens)  # `out  =  x  @  W  +  b`: the same code, other spacing
+    assert respaced != line
+    disguised = tmp_path / "helper.py"
+    disguised.write_text(f"def helper(x, W, b, dout, cache):\n    {respaced}  # my own idea\n")
+    plain = tmp_path / "plain.py"
+    plain.write_text("def helper(x):\n    return x\n")
+    assert find_leaks(reference, [disguised]) and not find_leaks(reference, [plain])

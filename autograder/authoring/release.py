@@ -123,9 +123,28 @@ def solution_lines(reference_text: str) -> set[str]:
             inside = True
         elif END.match(line):
             inside = False
-        elif inside and computes(line.strip()):
-            lines.add(line.strip())
+        elif inside and computes(code_of(line)):
+            lines.add(normalized(line))
     return lines
+
+
+def code_of(line: str) -> str:
+    """`line` stripped, without a trailing comment (a `#` inside a string literal is kept)."""
+    quote = ""
+    for index, char in enumerate(line):
+        if quote:
+            if char == quote and line[index - 1] != "\\":
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char == "#":
+            return line[:index].strip()
+    return line.strip()
+
+
+def normalized(line: str) -> str:
+    """What a copied line keeps however it is respaced or commented: its code with no whitespace at all."""
+    return "".join(code_of(line).split())
 
 
 def computes(line: str) -> bool:
@@ -162,8 +181,10 @@ def find_leaks(reference_text: str, files: list[Path]) -> list[str]:
     for where, text in released_texts(files).items():
         if where.endswith(".ipynb"):  # the cells' text, as the student sees it
             text = "\n".join("".join(cell["source"]) for cell in json.loads(text)["cells"])
-        lines = {line.strip() for line in text.splitlines()}
-        leaks += [f"{where}: {line!r}" for line in sorted(solution & lines)]
+        lines: dict[str, str] = {}
+        for line in text.splitlines():
+            lines.setdefault(normalized(line), line.strip())
+        leaks += [f"{where}: {lines[line]!r}" for line in sorted(solution & set(lines))]
         if any(BEGIN.match(line) or END.match(line) for line in text.splitlines()):
             leaks.append(f"{where}: a solution marker")
         if head and head in text:
