@@ -168,5 +168,12 @@ def test_a_fourth_assignment_in_a_folder_of_its_own_is_graded(tmp_path: Path) ->
     feedback = {t["name"]: t["output"] for t in results["tests"]}
     assert "dw" in feedback["scale_backward / values"]
     assert "running_mean" in feedback["center_forward / values"]
+    # The assignment's folder is part of the grader: a rerun after its spec changed grades again.
+    before = json.loads((tmp_path / "out" / "right" / "grade.json").read_text())["fingerprint"]
+    (tmp_path / "assignments" / "tiny" / "spec.py").write_text(TINY_SPEC.replace("scale each feature",
+                                                                                  "scale every feature"))
+    again = subprocess.run(run.args, capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert json.loads((tmp_path / "out" / "right" / "grade.json").read_text())["fingerprint"] != before
     assert results["tests"][-1]["name"] == "center_forward / inputs_unchanged" and \
         results["tests"][-1]["score"] == results["tests"][-1]["max_score"]

@@ -28,13 +28,12 @@ from typing import Any
 
 from autograder.batch.run import code_digest, grade_reply, grader_fingerprint, grader_settings
 from autograder.course.config import ConfigError, GraderConfig, load_config
-from autograder.course.registry import ASSIGNMENTS, folder_of
+from autograder.course.registry import ASSIGNMENTS, assignment_digest, folder_of
 from autograder.intake.submission import SourceFile, SubmissionError, write_source
 from autograder.sandbox.numpy_removals import grader_versions
 from autograder.sandbox.workers import NoIsolation, require_isolation
 
 CONFIG_ENV = "AUTOGRADER_CONFIG"  # on a worker: its grader.toml, when it is not where the client's is
-ASSIGNMENT_SKIPPED = {"examples", "__pycache__", "notebook.md"}  # what of an assignment's folder never grades
 
 
 class ClusterError(Exception):
@@ -55,17 +54,6 @@ def grader_identity(config: GraderConfig, assignment: str, code: Any = None,
             "settings": grader_settings(config, assignment),
             "reference": hashlib.sha256(config.assignments[assignment].reference.read_bytes()).hexdigest(),
             "versions": grader_versions(), "assignment": assignment_code or assignment_digest(assignment)}
-
-
-def assignment_digest(name: str) -> str:
-    """sha256 of the assignment's folder (spec, misconceptions, trainer, data; not its examples or prose)."""
-    folder = folder_of(name)
-    digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder)
-        if path.is_file() and not ASSIGNMENT_SKIPPED & set(relative.parts):
-            digest.update(relative.as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
 
 
 def grade_task(task: dict[str, Any]) -> str:

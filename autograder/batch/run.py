@@ -42,7 +42,7 @@ from autograder.batch.gradebook import (
 )
 from autograder.batch.pool import Died, GraderPool, Interrupted, interrupted_by_signals
 from autograder.course.config import ConfigError, GraderConfig
-from autograder.course.registry import ASSIGNMENTS
+from autograder.course.registry import ASSIGNMENTS, assignment_digest
 from autograder.grading import grade_submission, points_for
 from autograder.intake.archives import scratch_folder
 from autograder.intake.discover import expand, identify
@@ -306,11 +306,13 @@ def _with_filename(error: OSError, where: Path) -> OSError:
 
 
 def grader_fingerprint(config: GraderConfig, assignment: str, code: Any = None) -> str:
-    """Changes whenever a regrade could give another result: grader code, settings, points, reference, or the
-    Python and NumPy that run the student's code. `code`: a `code_digest()` made earlier, to start from."""
+    """Changes whenever a regrade could give another result: grader code, settings, points, reference, the
+    assignment's folder (its spec, models and trainer), or the Python and NumPy that run the student's code.
+    `code`: a `code_digest()` made earlier, to start from."""
     digest = (code or code_digest()).copy()
     digest.update(json.dumps(grader_settings(config, assignment), sort_keys=True).encode())
     digest.update(config.assignments[assignment].reference.read_bytes())
+    digest.update(assignment_digest(assignment).encode())
     digest.update(json.dumps(grader_versions(), sort_keys=True).encode())
     return digest.hexdigest()
 

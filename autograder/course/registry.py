@@ -10,6 +10,7 @@ too, after those.
 """
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import sys
@@ -90,6 +91,20 @@ def folder_of(name: str) -> Path:
         if load_spec(folder).name == name:
             return folder
     raise UnknownAssignment(_unknown(name))
+
+
+SKIPPED_IN_DIGEST = {"examples", "__pycache__", "notebook.md"}  # what of an assignment's folder never grades
+
+
+def assignment_digest(name: str) -> str:
+    """sha256 of the assignment's folder (spec, misconceptions, trainer, data; not its examples or prose)."""
+    folder = folder_of(name)
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if path.is_file() and not SKIPPED_IN_DIGEST & set(relative.parts):
+            digest.update(relative.as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def assignment_module(name: str, part: str) -> ModuleType:
