@@ -3,6 +3,8 @@
     python bench/bench_grading.py --count 40 --jobs 2 --assignment backprop
     python bench/bench_grading.py --count 12 --jobs 1 2 --anchors 4   # also nbclient, otter, nbgrader
     python bench/bench_grading.py --count 1000 --jobs 1 2 --repeat 3  # medians of alternating runs
+    python bench/bench_grading.py --count 1000 --jobs 1 2 --repeat 3 --dask 2  # and on a LocalCluster of 2
+    python bench/bench_grading.py --count 1000 --jobs 2 --hangs 0.03  # what submissions that hang cost
 
 The batch mixes correct notebooks, realistic bugs from tests/mutants/ and untouched skeletons, written as real
 nbformat notebooks with the experiment cells students leave behind. Prints wall time per submission, amortized
@@ -49,6 +51,13 @@ def make_batch(assignment: str, count: int, folder: Path, hangs: float = 0.0) ->
     return paths
 
 
+def _local_cluster(workers: int):
+    """A LocalCluster as `--cluster local:N` starts one (one thread per worker process)."""
+    from distributed import LocalCluster
+
+    return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
+
+
 def _hangs(mutant: Path) -> bool:
     return "misconception: hangs" in mutant.read_text()
 
@@ -81,6 +90,8 @@ def main() -> None:
                         help="also time nbclient, otter run and nbgrader autograde on the first K notebooks")
     parser.add_argument("--repeat", type=int, default=1, metavar="R",
                         help="grade the batch R times per job count, alternating, and report the medians")
+    parser.add_argument("--dask", type=int, default=0, metavar="N",
+                        help="also grade on a Dask LocalCluster of N worker processes, started once beforehand")
     parser.add_argument("--hangs", type=float, default=0.0, metavar="SHARE",
                         help="replace this share of the batch (e.g. 0.03) by submissions that hang in one function")
     args = parser.parse_args()
@@ -89,14 +100,22 @@ def main() -> None:
         paths = make_batch(args.assignment, args.count, Path(tmp) / "subs", args.hangs)
         print(f"{args.count} {args.assignment} notebooks (correct, buggy, not attempted)")
         runs: dict[int, list[float]] = {jobs: [] for jobs in args.jobs}
+        cluster = _local_cluster(args.dask) if args.dask else None
+        if cluster is not None:  # its workers import the grader and start their zygotes before the timing
+            grade_batch(paths[:2 * args.dask], assignment=args.assignment, out_dir=Path(tmp) / "warm",
+                        config=config, scheduler=cluster.scheduler_address)
+        on_dask: list[float] = []
         # Alternating runs, so that a slow spell of this (shared, virtual) machine hits every job count alike.
         for round_number in range(args.repeat):
-            for jobs in args.jobs:
+            for jobs in args.jobs + ([0] if cluster is not None else []):
                 out = Path(tmp) / f"out{jobs}-{round_number}"
                 started = time.perf_counter()
-                grade_batch(paths, assignment=args.assignment, out_dir=out, config=config, jobs=jobs)
-                runs[jobs].append(time.perf_counter() - started)
+                grade_batch(paths, assignment=args.assignment, out_dir=out, config=config, jobs=jobs or None,
+                            scheduler=cluster.scheduler_address if jobs == 0 else "")
+                (runs[jobs] if jobs else on_dask).append(time.perf_counter() - started)
                 shutil.rmtree(out)
+        if cluster is not None:
+            cluster.close()
         ours = {}
         baseline = statistics.median(runs[args.jobs[0]])
         for jobs, times in runs.items():
@@ -106,6 +125,13 @@ def main() -> None:
                   f"speed-up {baseline / elapsed:.2f}x" + (f" (median of {len(times)} runs: {each} ms)"
                                                           if len(times) > 1 else ""))
             ours[jobs] = elapsed / args.count
+        if on_dask:
+            elapsed = statistics.median(on_dask)
+            pool = statistics.median(runs[max(args.jobs)])
+            print(f"dask local:{args.dask}: {elapsed:.2f} s total, {1000 * elapsed / args.count:.1f} ms per "
+                  f"submission, {pool / elapsed:.2f}x the speed of the pool of {max(args.jobs)}"
+                  + (f" (runs: {', '.join(f'{1000 * t / args.count:.1f}' for t in on_dask)} ms)"
+                     if len(on_dask) > 1 else ""))
         if 1 in runs:  # graded in this process: its zygote saw every worker end (wait4)
             stats = shared_zygote().stats()
             print(f"  peak memory of a worker: {stats['peak_rss_kb'] / 1024:.0f} MiB over {stats['workers']} workers")
