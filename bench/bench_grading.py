@@ -110,8 +110,8 @@ def main() -> None:
             for jobs in args.jobs + ([0] if cluster is not None else []):
                 out = Path(tmp) / f"out{jobs}-{round_number}"
                 started = time.perf_counter()
-                grade_batch(paths, assignment=args.assignment, out_dir=out, config=config, jobs=jobs or None,
-                            scheduler=cluster.scheduler_address if jobs == 0 else "")
+                where = {"scheduler": cluster.scheduler_address if jobs == 0 else ""} if cluster is not None else {}
+                grade_batch(paths, assignment=args.assignment, out_dir=out, config=config, jobs=jobs or None, **where)
                 (runs[jobs] if jobs else on_dask).append(time.perf_counter() - started)
                 shutil.rmtree(out)
         if cluster is not None:
