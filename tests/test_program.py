@@ -110,6 +110,23 @@ def test_a_main_guard_that_sets_a_needed_name_stays_skipped_and_is_noted():
     assert plan_program((Cell(1, source),)).problems == ()  # nothing graded, nothing needed
 
 
+def test_a_cell_two_notebooks_share_is_planned_by_the_cells_above_it_in_each():
+    """Is a cell shared by two notebooks (analysed once, then reused) planned by what comes before it in each:
+    checker code after the checker's import, graded code without it; a method call that fills a table unless the
+    name is an imported module?"""
+    shared = Cell(2, "RATES = check.rates()\nTABLE.append(RATES)\n")
+    reader = Cell(3, "def rate(i):\n    return TABLE[i] * RATES\n")
+    with_checker = (Cell(1, "from autograder.local import check\nTABLE = []\n"), shared, reader)
+    with_module = (Cell(1, "import numpy as TABLE\ncheck = None\n"), shared, reader)
+    plans = plan_program(with_checker, ["rate"]), plan_program(with_module, ["rate"])
+    assert [s.source for s in plans[0].statements] == ["TABLE = []", reader.source.strip()]
+    assert [p.split(" sets ")[0] for p in plans[0].problems] == ["cell 2, line 1", "cell 2, line 2"]
+    assert [s.source for s in plans[1].statements] == [
+        "import numpy as TABLE", "check = None", "RATES = check.rates()", reader.source.strip()]
+    assert plans[1].problems == ()
+    assert (plan_program(with_module, ["rate"]), plan_program(with_checker, ["rate"])) == plans[::-1]
+
+
 @pytest.mark.parametrize("name", ["backprop.ipynb", "backprop.py", "rnn.ipynb"])
 def test_the_untouched_template_runs_no_experiment_and_gets_no_note(name):
     """Do a stub's unreachable lines (`return out, cache` after `raise NotImplementedError`) read nothing, so the

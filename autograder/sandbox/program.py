@@ -10,19 +10,19 @@ no-ops. A cell (or .py file) that does not parse loses only the top-level defini
 from __future__ import annotations
 
 import ast
-import copy
 import re
-import symtable
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 from autograder.intake.submission import Cell
-from autograder.sandbox.syntax import PARSE_ERRORS, Unparsed, parse_parts
+from autograder.sandbox.dataflow import DEFS, first_changes, names_in, reads_and_writes
+from autograder.sandbox.syntax import Unparsed, parse_parts
 
 KEPT = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign,
         ast.AnnAssign, ast.AugAssign, ast.If, ast.Try, ast.With, ast.Global)
 _MAGIC = re.compile(r"^(\s*)(?:[!%]|[\w.,\s\[\]]+=\s*[!%]|[\w.]+\?{1,2}\s*$)")
-_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 UNPARSED = "does not parse"  # in every note on lines that do not parse: the class summary counts them by it
 
 
@@ -61,17 +61,39 @@ class Program:
 
 
 @dataclass(frozen=True)
-class _TopLevel:
-    """A parsed top-level statement with what it reads and writes; the plan is decided from these."""
+class _Facts:
+    """A top-level statement as far as its own source decides: the same in every notebook that has its cell, so
+    it is worked out once per cell source. What depends on the cells above it (the checker's names, the imported
+    modules) is added by plan_program."""
 
-    cell: Cell
-    node: ast.stmt
     line: int  # its first line (a decorator's, if it has one)
     source: str  # its text, as it will run
-    kind: str  # "definition" (runs), "experiment" (runs only if graded code needs it), "main guard", "checker"
+    shape: str  # "import", "checker import", "def" (or class), "kept" (other definitions), "main guard", "other"
+    name: str  # a def's or class's name, else ""
+    imported: tuple[str, ...]  # names an import binds
+    loads: frozenset[str]  # names loaded anywhere in it and names stored anywhere in it: whether it is checker code
+    stores: frozenset[str]
+    first_changes: tuple[tuple[str, int], ...]  # each name a statement inside it changes, and the first such line
     reads: frozenset[str]  # global names it reads, now or when what it defines is called
+    writes: frozenset[str]  # names it binds or changes in place when it runs, and the bases of its method calls,
+    calls: frozenset[str]  # which it changes unless they are imported modules (`np.random.seed` changes no table)
+    effects: frozenset[str]  # for a def: the same two for the globals that calling it binds or changes
+    effect_calls: frozenset[str]
+
+
+@dataclass(frozen=True)
+class _TopLevel:
+    """A parsed top-level statement in its notebook, with what it writes there; the plan is decided from these."""
+
+    cell: Cell
+    facts: _Facts
+    kind: str  # "definition" (runs), "experiment" (runs only if graded code needs it), "main guard", "checker"
     writes: frozenset[str]  # names it binds or changes in place when it runs
     effects: frozenset[str]  # for a def: the globals that calling it binds or changes
+
+    @property
+    def reads(self) -> frozenset[str]:
+        return self.facts.reads
 
 
 def plan_program(cells: tuple[Cell, ...], graded: Iterable[str] = ()) -> Program:
@@ -87,41 +109,110 @@ def plan_program(cells: tuple[Cell, ...], graded: Iterable[str] = ()) -> Program
     checker_names: set[str] = set()  # names bound to the local checker (autograder.local), not graded code
     modules: set[str] = set()  # names bound by imports: calling their methods (`np.random.seed`) changes no table
     for cell in cells:
-        source = strip_magics(cell.source)
-        body, unparsed = parse_parts(source)
-        for part in unparsed:
-            problems.append(_unparsed_note(cell, part, whole=not body and len(unparsed) == 1))
+        analysed = _remembered(cell.source)  # a class shares most cells (the template's, the experiments')
+        if analysed is None:
+            # Parsed here, not in a helper: ast.parse and symtable give up on a tree that is too deep for the frames
+            # above them, and a frame more would move where a hostile file stops parsing.
+            source = strip_magics(cell.source)
+            body, unparsed = parse_parts(source)
+            lines = source.splitlines()
+            facts = []
+            for i, node in enumerate(body):
+                line, text = _statement_text(source, lines, body, i)
+                facts.append(_facts(node, line, text, reads_and_writes(text, node)))
+            analysed = _remember(cell.source, (tuple(unparsed), tuple(facts)))
+        for part in analysed[0]:
+            problems.append(_unparsed_note(cell, part, whole=not analysed[1] and len(analysed[0]) == 1))
             for name in part.names:
                 lost.setdefault(name, f"{place(cell, part.line)}: {part.reason}")
-        lines = source.splitlines()
-        for i, node in enumerate(body):
-            shares_line = (i > 0 and body[i - 1].end_lineno == node.lineno) or \
-                (i + 1 < len(body) and body[i + 1].lineno == node.end_lineno)
-            if shares_line:  # `a = 1; b = 2`: take just this statement's text
-                line, text = node.lineno, ast.get_source_segment(source, node)
-            else:  # whole lines, so decorators and comments come along
-                line = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-                text = "\n".join(lines[line - 1:node.end_lineno])
-            if _is_definition(node):
-                kind = "checker" if _uses_checker(node, checker_names) else "definition"
-            elif isinstance(node, ast.If) and _is_main_guard(node.test):
-                kind = "main guard"
-            else:
-                kind = "checker" if _reads_names(node) & checker_names else "experiment"
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                modules.update((a.asname or a.name).split(".")[0] for a in node.names)
-            parsed.append(_TopLevel(cell, node, line, text, kind, *_reads_and_writes(text, node, modules)))
+        for facts in analysed[1]:
+            kind = _kind(facts, checker_names)
+            modules.update(facts.imported)
+            parsed.append(_TopLevel(cell, facts, kind, facts.writes | (facts.calls - modules),
+                                    facts.effects | (facts.effect_calls - modules)))
     parsed = _with_call_effects(parsed)
     needed = _needed(parsed, graded)
     everything = set().union(*needed.values())
     # Data flows one way: what runs is decided here, from the source alone; the runner only runs it.
-    statements = [Statement(p.cell.index, p.line, p.source, p.cell.script) for p in parsed
+    statements = [Statement(p.cell.index, p.facts.line, p.facts.source, p.cell.script) for p in parsed
                   if p.kind == "definition" or (p.kind == "experiment" and p.writes & everything)]
     for p in parsed:
         if p.kind in ("main guard", "checker") and p.writes & everything:
             problems.extend(_skipped_notes(p, needed, graded))
     defined = set().union(*(p.writes for p in parsed if p.kind == "definition"))
     return Program(tuple(statements), tuple(problems), {n: why for n, why in lost.items() if n not in defined})
+
+
+def _statement_text(source: str, lines: list[str], body: list[ast.stmt], i: int) -> tuple[int, str | None]:
+    """The first line of the i-th top-level statement and its text, as it will run."""
+    node = body[i]
+    shares_line = (i > 0 and body[i - 1].end_lineno == node.lineno) or \
+        (i + 1 < len(body) and body[i + 1].lineno == node.end_lineno)
+    if shares_line:  # `a = 1; b = 2`: take just this statement's text
+        return node.lineno, ast.get_source_segment(source, node)
+    line = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+    return line, "\n".join(lines[line - 1:node.end_lineno])  # whole lines, so decorators and comments come along
+
+
+def _facts(node: ast.stmt, line: int, text: str, flow: tuple[frozenset[str], ...]) -> _Facts:
+    """A statement's facts, given what it reads and writes (autograder.sandbox.dataflow.reads_and_writes)."""
+    imported: tuple[str, ...] = ()
+    loads = stores = frozenset()
+    first: tuple[tuple[str, int], ...] = ()
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        imported = tuple((a.asname or a.name).split(".")[0] for a in node.names)
+        shape = "checker import" if _imports_checker(node) else "import"
+    elif isinstance(node, DEFS):
+        shape = "def"
+    else:  # an assignment, a block, a loop or a call: checker code if it reads a checker name
+        main_guard = isinstance(node, ast.If) and _is_main_guard(node.test)
+        shape = "main guard" if main_guard else "kept" if isinstance(node, KEPT) else "other"
+        if not main_guard:
+            loads, stores = names_in(node)
+        first = tuple(sorted(first_changes(node).items()))  # for the note if it stays skipped
+    return _Facts(line, text, shape, node.name if isinstance(node, DEFS) else "", imported, loads, stores, first,
+                  *flow)
+
+
+def _kind(facts: _Facts, checker_names: set[str]) -> str:
+    """Whether a statement runs ("definition"), runs if graded code needs it ("experiment"), or never runs: inside
+    `if __name__ == "__main__":` ("main guard") or for the local checker ("checker"). Checker lines other than a
+    loop or a call make their targets checker names too (`check = Checker(...)`)."""
+    if facts.shape == "checker import":
+        checker_names.update(facts.imported)
+        return "checker"
+    if facts.shape == "kept" and facts.loads & checker_names:
+        checker_names.update(facts.stores)
+        return "checker"
+    if facts.shape in ("import", "def", "kept"):
+        return "definition"
+    if facts.shape == "main guard":
+        return "main guard"
+    return "checker" if facts.loads & checker_names else "experiment"
+
+
+_Analysed = tuple[tuple[Unparsed, ...], tuple[_Facts, ...]]  # a cell: what does not parse, each statement's facts
+_CACHED_CELLS = 256  # the facts hold no trees: each takes about three times its cell's text
+_CACHED_CELL_CHARS = 64_000  # longer cells are analysed each time: the cache stays small whatever is submitted
+_cache: OrderedDict[str, _Analysed] = OrderedDict()  # by the cell's source, least recently used first
+_cache_lock = threading.Lock()  # a grader may plan in threads
+
+
+def _remembered(source: str) -> _Analysed | None:
+    with _cache_lock:
+        analysed = _cache.get(source)
+        if analysed is not None:
+            _cache.move_to_end(source)
+        return analysed
+
+
+def _remember(source: str, analysed: _Analysed) -> _Analysed:
+    if len(source) <= _CACHED_CELL_CHARS:
+        with _cache_lock:
+            _cache[source] = analysed
+            if len(_cache) > _CACHED_CELLS:
+                _cache.popitem(last=False)
+    return analysed
 
 
 def _unparsed_note(cell: Cell, part: Unparsed, whole: bool) -> str:
@@ -140,11 +231,10 @@ def _skipped_notes(skipped: _TopLevel, needed: dict[str, set[str]], graded: list
     """For a statement that stays skipped although it sets names graded code needs: one note per name, with the
     line inside it that sets the name and a function that needs it."""
     notes = []
+    first_changes = dict(skipped.facts.first_changes)
     for name in sorted(skipped.writes & set().union(*needed.values())):
         function = next(g for g in graded if name in needed[g])
-        inner = [n.lineno for n in ast.walk(skipped.node) if isinstance(n, ast.stmt) and n is not skipped.node
-                 and name in _changed(n, set())]
-        where = place(skipped.cell, min(inner, default=skipped.line))
+        where = place(skipped.cell, first_changes.get(name, skipped.facts.line))
         sets = f"defines {name}" if name == function else f"sets {name}, which {function} needs,"
         if skipped.kind == "main guard":
             notes.append(f"{where} {sets} but was not run: it is inside `if __name__ == \"__main__\":`, which "
@@ -154,100 +244,12 @@ def _skipped_notes(skipped: _TopLevel, needed: dict[str, set[str]], graded: list
     return notes
 
 
-def _reads_and_writes(text: str, node: ast.stmt, modules: set[str]
-                      ) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-    """What a top-level statement reads, what it writes, and (for a def) what calling it writes.
-
-    Reads are the global names it loads without binding them itself (a loop's own variable is not a read),
-    plus the globals of every function and class body in it, found by Python's own scope analysis (symtable),
-    so a function's parameters and locals are never taken for globals. Lines that never run are left out (a
-    skeleton's `return out, cache` after `raise NotImplementedError` reads no global `cache`).
-    """
-    live = _without_dead_code(node)
-    if live is not node:
-        node, text = live, ast.unparse(live)
-    try:
-        table = symtable.symtable(text, "<statement>", "exec")
-    except PARSE_ERRORS:  # e.g. a top-level `await`, which IPython accepts: read every name it loads
-        return frozenset(_reads_names(node)), frozenset(_changed(node, modules)), frozenset()
-    reads = {s.get_name() for s in table.get_symbols() if s.is_referenced() and not s.is_assigned()}
-    inner_globals: set[str] = set()
-    scopes = list(table.get_children())
-    while scopes:
-        scope = scopes.pop()
-        inner_globals.update(s.get_name() for s in scope.get_symbols() if s.is_global())
-        reads.update(s.get_name() for s in scope.get_symbols() if s.is_global() and s.is_referenced())
-        scopes.extend(scope.get_children())
-    if isinstance(node, _DEFS):
-        effects = set().union(*(_changed(n, modules, into_functions=True) for n in node.body)) & inner_globals
-        return frozenset(reads), frozenset({node.name}), frozenset(effects)
-    return frozenset(reads), frozenset(_changed(node, modules)), frozenset()
-
-
-_ENDS_BLOCK = (ast.Raise, ast.Return, ast.Break, ast.Continue)
-
-
-def _without_dead_code(node: ast.stmt) -> ast.stmt:
-    """The statement without what follows a raise, return, break or continue in the same block (a copy), or the
-    statement itself when it has no such lines."""
-    def blocks(tree: ast.AST) -> list[list[ast.stmt]]:
-        return [value for n in ast.walk(tree) for _, value in ast.iter_fields(n)
-                if isinstance(value, list) and value and isinstance(value[0], ast.stmt)]
-
-    def dead(block: list[ast.stmt]) -> bool:
-        return any(isinstance(statement, _ENDS_BLOCK) for statement in block[:-1])
-
-    if not any(dead(block) for block in blocks(node)):
-        return node
-    live = copy.deepcopy(node)
-    for block in blocks(live):
-        ends = [i for i, statement in enumerate(block) if isinstance(statement, _ENDS_BLOCK)]
-        if ends:
-            del block[ends[0] + 1:]
-    return live
-
-
-def _changed(node: ast.AST, modules: set[str], into_functions: bool = False) -> set[str]:
-    """Names a statement binds or changes in place when it runs: assigned, deleted, imported, defined, or the
-    base of an item or attribute store (`X[k] = v`, `X.a = v`, `del X[k]`, `X[k] += 1`) or of a method call
-    (`X.append(v)`), except method calls on imported modules. Bodies of functions it defines do not run."""
-    found: set[str] = set()
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
-            found.add(n.id)
-        elif isinstance(n, (ast.Attribute, ast.Subscript)) and isinstance(n.ctx, (ast.Store, ast.Del)):
-            found.update(_root(n.value))
-        elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
-            found.update(_root(n.func.value) - modules)
-        elif isinstance(n, (ast.Import, ast.ImportFrom)):
-            found.update((a.asname or a.name).split(".")[0] for a in n.names)
-        if isinstance(n, _DEFS + (ast.Lambda,)) and not into_functions:
-            if not isinstance(n, ast.Lambda):
-                found.add(n.name)
-            stack.extend(getattr(n, "decorator_list", []))  # decorators and defaults run; the body does not
-            if isinstance(n, ast.ClassDef):
-                stack.extend(n.bases)
-            else:
-                stack.extend(d for d in n.args.defaults + n.args.kw_defaults if d is not None)
-            continue
-        stack.extend(ast.iter_child_nodes(n))
-    return found
-
-
-def _root(node: ast.expr) -> set[str]:
-    """The variable at the base of `X`, `X.a`, `X[k]`, `X.a[k].b`; none for anything else."""
-    while isinstance(node, (ast.Attribute, ast.Subscript)):
-        node = node.value
-    return {node.id} if isinstance(node, ast.Name) else set()
-
-
 def _with_call_effects(parsed: list[_TopLevel]) -> list[_TopLevel]:
     """A statement that calls a top-level function also writes what that function writes (`build_table()`
     filling a global table), through any chain of calls."""
-    effects = {p.node.name: set(p.effects) for p in parsed if isinstance(p.node, _DEFS) and p.kind == "definition"}
-    reads = {p.node.name: p.reads for p in parsed if isinstance(p.node, _DEFS) and p.kind == "definition"}
+    defs = [p for p in parsed if p.facts.shape == "def" and p.kind == "definition"]
+    effects = {p.facts.name: set(p.effects) for p in defs}
+    reads = {p.facts.name: p.reads for p in defs}
     grown = True
     while grown:
         grown = False
@@ -257,7 +259,7 @@ def _with_call_effects(parsed: list[_TopLevel]) -> list[_TopLevel]:
                 changes |= more
                 grown = True
     return [replace(p, writes=p.writes | set().union(*(effects[f] for f in p.reads if f in effects)))
-            if not isinstance(p.node, _DEFS) else p for p in parsed]
+            if p.facts.shape != "def" else p for p in parsed]
 
 
 def _needed(parsed: list[_TopLevel], graded: list[str]) -> dict[str, set[str]]:
@@ -278,10 +280,6 @@ def _needed(parsed: list[_TopLevel], graded: list[str]) -> dict[str, set[str]]:
     return result
 
 
-def _reads_names(node: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-
-
 def strip_magics(source: str) -> str:
     """Replace IPython magics, shell escapes and `?` help lines with `pass`; drop cells that are cell magics."""
     if source.lstrip().startswith("%%"):
@@ -290,34 +288,11 @@ def strip_magics(source: str) -> str:
                      for line in source.splitlines())
 
 
-def _uses_checker(node: ast.stmt, checker_names: set[str]) -> bool:
-    """Whether a statement sets up or uses the student's local checker: such lines are for Jupyter only.
-
-    `from autograder... import X` and `import autograder` bind checker names; a statement other than a def
-    or class that reads one (`check = Checker(...)`, `if check.ready(...):`) is skipped and its targets
-    become checker names too.
-    """
-    if isinstance(node, (ast.Import, ast.ImportFrom)):
-        modules = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
-        if any(m == "autograder" or m.startswith("autograder.") for m in modules):
-            checker_names.update((a.asname or a.name).split(".")[0] for a in node.names)
-            return True
-        return False
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return False
-    read = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-    if not read & checker_names:
-        return False
-    checker_names.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
-    return True
-
-
-def _is_definition(node: ast.stmt) -> bool:
-    if not isinstance(node, KEPT):
-        return False
-    if isinstance(node, ast.If) and _is_main_guard(node.test):
-        return False
-    return True
+def _imports_checker(node: ast.Import | ast.ImportFrom) -> bool:
+    """Whether an import binds the student's local checker (`from autograder... import X`, `import autograder`),
+    whose lines are for Jupyter only."""
+    modules = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+    return any(m == "autograder" or m.startswith("autograder.") for m in modules)
 
 
 def _is_main_guard(test: ast.expr) -> bool:
