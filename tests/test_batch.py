@@ -272,3 +272,27 @@ def test_parallel_graders_leave_no_zygote_behind(klass, config, tmp_path, monkey
     before = _zygotes_and_orphan_zombies(marker)
     grade_batch([klass], assignment="backprop", out_dir=tmp_path / "out", config=config, jobs=2)
     assert _zygotes_and_orphan_zombies(marker) - before == set()  # at once: not left for pid 1 to clean up
+
+
+def test_an_out_folder_inside_the_submissions_is_not_a_submission(config, tmp_path):
+    """--out inside the folder of submissions: is the output folder left out of the next run's class (no student
+    named `results`, nothing graded again), of the comparison for shared code, and of deciding whether a folder
+    holding one notebook is one submission?"""
+    from autograder.similarity.run import similar
+
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    write_submission(folder, "ana", reference_source("backprop"))
+    write_submission(folder, "bo", reference_source("backprop"), notebook=True)
+    out = folder / "results"
+    first = grade_batch([folder], assignment="backprop", out_dir=out, config=config, jobs=1)
+    again = grade_batch([folder], assignment="backprop", out_dir=out, config=config, jobs=1)
+    assert (first.graded, again.graded, again.reused) == (2, 0, 2)
+    assert sorted(row["id"] for row in csv.DictReader((out / "gradebook.csv").open())) == ["ana", "bo"]
+    assert similar([folder], assignment="backprop", config=config, out_dir=out).submissions == 2
+    alone = tmp_path / "alone"  # one notebook: a single submission, before and after its results sit beside it
+    alone.mkdir()
+    write_submission(alone, "hw", reference_source("backprop"), notebook=True)
+    for _ in range(2):
+        report = grade_batch([alone], assignment="backprop", out_dir=alone / "out", config=config, jobs=1)
+        assert [r.id for r in report.results] == ["alone"]

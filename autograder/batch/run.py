@@ -109,7 +109,8 @@ def grade_batch(paths: list[Path], *, assignment: str, out_dir: Path, config: Gr
     """
     points_for(config, ASSIGNMENTS[assignment])  # a bad grader.toml fails before any student code runs
     with scratch_folder() as scratch:  # zips are unpacked here, never beside the submissions; removed at the end
-        return _grade_batch(expand([Path(p) for p in paths], scratch), assignment=assignment, out_dir=Path(out_dir),
+        submissions = expand([Path(p) for p in paths], scratch, exclude=Path(out_dir))  # --out may be among them
+        return _grade_batch(submissions, assignment=assignment, out_dir=Path(out_dir),
                             config=config, jobs=jobs, force=force, progress=progress,
                             unsafe_no_isolation=unsafe_no_isolation,
                             scheduler=config.batch.scheduler if scheduler is None else scheduler)

@@ -71,13 +71,13 @@ def chunks_of(path: Path) -> tuple[Chunk, ...]:
                  for line, text in definitions(cell.source))
 
 
-def read_class(paths: list[Path], *, pattern: str, naming: str = "plain") -> list[Code]:
-    """The code of every submission under `paths` (as `autograder grade` finds them, zips included), by id; the
-    student of each read off its id by grader.toml's [batch] settings, so that two versions of one student's
-    work are not compared."""
+def read_class(paths: list[Path], *, pattern: str, naming: str = "plain", exclude: Path | None = None) -> list[Code]:
+    """The code of every submission under `paths` (as `autograder grade` finds them, zips included, nothing
+    under `exclude`), by id; the student of each read off its id by grader.toml's [batch] settings, so that two
+    versions of one student's work are not compared."""
     with scratch_folder() as scratch:  # zips are unpacked here and removed once read
         found = []
-        for path in expand([Path(p) for p in paths], scratch):
+        for path in expand([Path(p) for p in paths], scratch, exclude=exclude):
             sid = submission_id(path)
             student = identify(sid, pattern=pattern, naming=naming).student
             try:

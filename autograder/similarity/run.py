@@ -69,7 +69,7 @@ def similar(paths: list[Path], *, assignment: str, config: GraderConfig, out_dir
         if out_dir is None:
             raise SimilarityError("say where to write similarity.csv and similarity.html: --out DIR (a folder "
                                   "of submissions is left as it is)")
-        codes = read_class(paths, pattern=config.batch.student_id, naming=config.batch.naming)
+        codes = read_class(paths, pattern=config.batch.student_id, naming=config.batch.naming, exclude=Path(out_dir))
     files = skeleton if skeleton is not None else skeleton_files(config.root, assignment)
     if not files:
         raise SimilarityError(f"no skeleton of {assignment}: neither student_template/{assignment}.ipynb nor "
