@@ -296,3 +296,43 @@ def test_an_out_folder_inside_the_submissions_is_not_a_submission(config, tmp_pa
     for _ in range(2):
         report = grade_batch([alone], assignment="backprop", out_dir=alone / "out", config=config, jobs=1)
         assert [r.id for r in report.results] == ["alone"]
+
+
+def test_batch_settings_and_modification_times_apply_to_a_resumed_run_without_regrading(tmp_path):
+    """[batch] student_id and duplicates, and the files' modification times, change no grade: does a resumed
+    run file the kept records by the new pattern and rule and the times the files have now, grading nothing
+    again, and do the records (what the reports read) say the same?"""
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    buggy = reference_source("backprop") + "\n\n" + (MUTANTS / "backprop" / "softmax_loss__sign-flip.py").read_text()
+    write_submission(folder, "jdoe_attempt1", reference_source("backprop"))
+    write_submission(folder, "jdoe_attempt2", buggy)
+    write_submission(folder, "asmith_attempt1", reference_source("backprop"))
+    os.utime(folder / "jdoe_attempt1.py", (1_700_000_000, 1_700_000_000))
+    os.utime(folder / "jdoe_attempt2.py", (1_700_000_100, 1_700_000_100))
+    text = (ROOT / "grader.toml").read_text().replace('reference = "reference/', f'reference = "{ROOT}/reference/')
+
+    def settings(pattern: str, rule: str):
+        path = tmp_path / f"{len(list(tmp_path.glob('*.toml')))}.toml"
+        path.write_text(text.replace('student_id = "(?P<id>.+)"', f'student_id = "{pattern}"')
+                        .replace('duplicates = "latest"', f'duplicates = "{rule}"'))
+        return load_config(path)
+
+    out = tmp_path / "out"
+
+    def grade(pattern: str, rule: str) -> dict[str, dict[str, str]]:
+        report = grade_batch([folder], assignment="backprop", out_dir=out, config=settings(pattern, rule), jobs=1)
+        assert report.graded == (3 if first else 0), (pattern, rule)
+        return {row["id"]: row for row in csv.DictReader((out / "gradebook.csv").open())}
+
+    first = True
+    assert sorted(grade("(?P<id>.+)", "latest")) == ["asmith_attempt1", "jdoe_attempt1", "jdoe_attempt2"]
+    first = False
+    rows = grade("(?P<id>[a-z]+)_", "latest")
+    assert sorted(rows) == ["asmith", "jdoe"] and float(rows["jdoe"]["softmax_loss"]) < 9  # attempt2, the newer
+    assert json.loads((out / "jdoe_attempt2" / "grade.json").read_text())["student"] == "jdoe"
+    assert json.loads((out / "summary.json").read_text())["superseded"] == ["jdoe_attempt1"]
+    assert grade("(?P<id>[a-z]+)_", "best")["jdoe"]["total"] == "39"
+    os.utime(folder / "jdoe_attempt1.py", (1_700_000_200, 1_700_000_200))  # attempt1 handed in again, unchanged
+    assert grade("(?P<id>[a-z]+)_", "latest")["jdoe"]["total"] == "39"
+    assert json.loads((out / "jdoe_attempt1" / "grade.json").read_text())["modified"] == 1_700_000_200

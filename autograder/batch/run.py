@@ -31,7 +31,15 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 
-from autograder.batch.files import make_record, text_sha256, write_code, write_record, write_result
+from autograder.batch.files import (
+    filing_fields,
+    make_record,
+    refiled,
+    text_sha256,
+    write_code,
+    write_record,
+    write_result,
+)
 from autograder.batch.gradebook import (
     Graded,
     counted,
@@ -136,7 +144,7 @@ def _grade_batch(submissions: list[Path], *, assignment: str, out_dir: Path, con
                 sid, digest = submission_id(path), source_digest(path)
                 record = None if force else _resumable(out_dir / sid / "grade.json", path, fingerprint, digest)
                 if record is not None:
-                    records[sid] = record
+                    records[sid] = _refile(record, path, sid, config, out_dir)
                 else:
                     todo.append((path, sid, digest))
             reused = len(records)
@@ -287,18 +295,34 @@ def _write_one(path: Path, sid: str, digest: str, result: SubmissionResult, elap
                config: GraderConfig, fingerprint: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     try:
         results_sha256 = write_result(out_dir, result, execution_time=elapsed)
-        identity = identify(sid, pattern=config.batch.student_id, naming=config.batch.naming)
-        record = make_record(result, student=identity.student, source_sha256=digest,
-                             fingerprint=fingerprint, modified=modified_time(path), execution_time=elapsed,
-                             results_sha256=results_sha256)
-        record.update({key: value for key, value in (("late", identity.late), ("lms_user_id", identity.lms_user_id),
-                                                     ("student_note", identity.note)) if value})
+        record = make_record(result, filing=_filing(path, sid, config), source_sha256=digest,
+                             fingerprint=fingerprint, execution_time=elapsed, results_sha256=results_sha256)
         record.update(extra or {})
         write_code(out_dir, sid, path, digest)  # before grade.json, which is written last
         write_record(out_dir, record)
     except OSError as error:
         raise OutputError(_with_filename(error, out_dir / sid)) from None
     return record
+
+
+def _filing(path: Path, sid: str, config: GraderConfig) -> dict[str, Any]:
+    """Whose the submission is by the [batch] settings of this run, and its modification time now."""
+    identity = identify(sid, pattern=config.batch.student_id, naming=config.batch.naming)
+    return filing_fields(identity, modified_time(path))
+
+
+def _refile(record: dict[str, Any], path: Path, sid: str, config: GraderConfig, out_dir: Path) -> dict[str, Any]:
+    """A kept record, filed by this run's [batch] student_id or naming and the file's modification time now (no
+    grade depends on them: a change regrades nothing); its grade.json is rewritten when they changed, so that
+    the reports say what the gradebook says."""
+    changed = refiled(record, _filing(path, sid, config))
+    if changed is None:
+        return record
+    try:
+        write_record(out_dir, changed)
+    except OSError as error:
+        raise OutputError(_with_filename(error, out_dir / sid)) from None
+    return changed
 
 
 def _with_filename(error: OSError, where: Path) -> OSError:
@@ -332,9 +356,10 @@ def grader_settings(config: GraderConfig, assignment: str) -> dict[str, Any]:
     """The settings in the fingerprint, as plain data."""
     # The secret itself is no part of a record (feedback.html shows the fingerprint): a short hash of it is.
     grading = dict(asdict(config.grading), secret=secret_tag(config.grading.secret))
-    # How file names are read is in it too: a record keeps the student id it was filed under.
+    # Not [batch]: how file names are read, and which of a student's submissions counts, change no grade (every
+    # run files the records again by them, without regrading).
     return {"grading": grading, "tolerances": asdict(config.tolerances), "limits": asdict(config.limits),
-            "points": config.assignments[assignment].points, "naming": [config.batch.naming, config.batch.student_id]}
+            "points": config.assignments[assignment].points}
 
 
 def secret_tag(secret: str) -> str:
