@@ -19,7 +19,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from autograder.intake.discover import Identity
 from autograder.intake.submission import load_submission
 from autograder.results import Outcome, SubmissionResult, result_to_dict
 from autograder.sandbox.program import strip_magics
@@ -111,32 +110,11 @@ def write_record(out_dir: Path, record: dict[str, Any]) -> Path:
     return path
 
 
-# What a record says about whose it is and when it was handed in: no grade depends on it, so every run reads
-# it again ([batch] student_id or naming changed, a file touched) instead of regrading.
-FILING_KEYS = ("student", "modified", "late", "lms_user_id", "student_note")
-
-
 def make_record(result: SubmissionResult, *, filing: dict[str, Any], source_sha256: str, fingerprint: str,
                 execution_time: float, results_sha256: str) -> dict[str, Any]:
-    """A grade.json record; `filing` is `filing_fields(...)` of the submission."""
+    """A grade.json record; `filing` is `records.filing(...)` of the submission."""
     return {"result": result_to_dict(result), **filing, "source_sha256": source_sha256,
             "fingerprint": fingerprint, "execution_time": round(execution_time, 3), "results_sha256": results_sha256}
-
-
-def filing_fields(identity: Identity, modified: float) -> dict[str, Any]:
-    """Whose a submission is (student, late, the LMS's user id, a note when its name could not be read) and
-    its modification time, as a record holds them: the flags only when set."""
-    fields: dict[str, Any] = {"student": identity.student, "modified": modified}
-    fields.update({key: value for key, value in (("late", identity.late), ("lms_user_id", identity.lms_user_id),
-                                                 ("student_note", identity.note)) if value})
-    return fields
-
-
-def refiled(record: dict[str, Any], filing: dict[str, Any]) -> dict[str, Any] | None:
-    """The record filed by `filing` instead, or None when it already is."""
-    if {key: record[key] for key in FILING_KEYS if key in record} == filing:
-        return None
-    return {**{key: value for key, value in record.items() if key not in FILING_KEYS}, **filing}
 
 
 def code_record(path: Path, digest: str) -> dict[str, Any] | None:

@@ -32,10 +32,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from autograder.batch.files import (
-    filing_fields,
     make_record,
-    refiled,
-    text_sha256,
     write_code,
     write_record,
     write_result,
@@ -49,12 +46,13 @@ from autograder.batch.gradebook import (
     write_summary,
 )
 from autograder.batch.pool import Died, GraderPool, Interrupted, interrupted_by_signals
+from autograder.batch.records import filing, refiled, resumable
 from autograder.course.config import ConfigError, GraderConfig
 from autograder.course.registry import ASSIGNMENTS, assignment_digest
 from autograder.grading import grade_submission, points_for
 from autograder.intake.archives import scratch_folder
-from autograder.intake.discover import expand, identify
-from autograder.intake.submission import modified_time, source_digest, submission_id
+from autograder.intake.discover import expand
+from autograder.intake.submission import source_digest, submission_id
 from autograder.results import CheckResult, Outcome, SubmissionResult, result_from_dict, result_to_dict
 from autograder.sandbox.leftovers import scratch_prefix
 from autograder.sandbox.numpy_removals import grader_versions
@@ -142,7 +140,7 @@ def _grade_batch(submissions: list[Path], *, assignment: str, out_dir: Path, con
             todo = []
             for path in submissions:
                 sid, digest = submission_id(path), source_digest(path)
-                record = None if force else _resumable(out_dir / sid / "grade.json", path, fingerprint, digest)
+                record = None if force else resumable(out_dir / sid / "grade.json", path, fingerprint, digest)
                 if record is not None:
                     records[sid] = _refile(record, path, sid, config, out_dir)
                 else:
@@ -177,7 +175,7 @@ def _grade_batch(submissions: list[Path], *, assignment: str, out_dir: Path, con
     except Interrupted as interrupt:
         _remove_own_scratch()  # of a worker whose closing the interrupt cut short
         # What the rerun will find: some records were written just before the interrupt but not yet reported.
-        kept = sum(1 for path in submissions if submission_id(path) in records or _resumable(
+        kept = sum(1 for path in submissions if submission_id(path) in records or resumable(
             out_dir / submission_id(path) / "grade.json", path, fingerprint))
         raise BatchInterrupted(interrupt.signum, kept, len(submissions)) from None
     except OutputError as error:
@@ -295,7 +293,7 @@ def _write_one(path: Path, sid: str, digest: str, result: SubmissionResult, elap
                config: GraderConfig, fingerprint: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     try:
         results_sha256 = write_result(out_dir, result, execution_time=elapsed)
-        record = make_record(result, filing=_filing(path, sid, config), source_sha256=digest,
+        record = make_record(result, filing=filing(path, sid, config.batch), source_sha256=digest,
                              fingerprint=fingerprint, execution_time=elapsed, results_sha256=results_sha256)
         record.update(extra or {})
         write_code(out_dir, sid, path, digest)  # before grade.json, which is written last
@@ -305,17 +303,11 @@ def _write_one(path: Path, sid: str, digest: str, result: SubmissionResult, elap
     return record
 
 
-def _filing(path: Path, sid: str, config: GraderConfig) -> dict[str, Any]:
-    """Whose the submission is by the [batch] settings of this run, and its modification time now."""
-    identity = identify(sid, pattern=config.batch.student_id, naming=config.batch.naming)
-    return filing_fields(identity, modified_time(path))
-
-
 def _refile(record: dict[str, Any], path: Path, sid: str, config: GraderConfig, out_dir: Path) -> dict[str, Any]:
     """A kept record, filed by this run's [batch] student_id or naming and the file's modification time now (no
     grade depends on them: a change regrades nothing); its grade.json is rewritten when they changed, so that
     the reports say what the gradebook says."""
-    changed = refiled(record, _filing(path, sid, config))
+    changed = refiled(record, filing(path, sid, config.batch))
     if changed is None:
         return record
     try:
@@ -375,30 +367,3 @@ def _refuse_clashing_ids(submissions: list[Path]) -> None:
             raise ConfigError(f"two submissions would share the id {sid!r}: {seen[sid]} and {path}; "
                               "rename one or grade them into different --out folders")
         seen[sid] = path
-
-
-def _resumable(path: Path, submission: Path, fingerprint: str, digest: str | None = None) -> dict[str, Any] | None:
-    """The record at `path` if a rerun may keep it: it reads back whole, it graded these bytes with this
-    grader, and it is not an internal error (the grader may have been fixed since, or the failure passed)."""
-    record = _read_record(path)
-    if record is None or "internal_error" in record or record.get("fingerprint") != fingerprint:
-        return None
-    if record.get("source_sha256") != (digest or source_digest(submission)):
-        return None
-    return record
-
-
-def _read_record(path: Path) -> dict[str, Any] | None:
-    """A submission's grade.json, if it and the results.json it vouches for both read back whole."""
-    try:
-        record = json.loads(path.read_text())
-        results = (path.parent / "results.json").read_text(encoding="utf-8")
-    except (OSError, ValueError):
-        return None  # absent, or cut short by a crash of the machine: grade again
-    if not isinstance(record, dict) or "result" not in record or record.get("results_sha256") != text_sha256(results):
-        return None
-    try:
-        Graded.from_record(record)
-    except Exception:  # noqa: BLE001 - a record of another shape (edited, or an old format): grade again
-        return None
-    return record
