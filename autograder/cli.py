@@ -118,12 +118,13 @@ def _where_to_grade(jobs: int | None, scheduler: str | None, cluster: str | None
 @click.option("--ta/--student", "ta", default=None,
               help="the TAs' pages, feedback-ta.html and summary-ta.html (hidden cases in full, the code of "
                    "failed tasks), or the students' (default: [report] audience)")
+@click.option("--prune", is_flag=True, help="remove DIR/<id>/ of submissions the last `grade` no longer graded")
 @_config_option
-def report(out_dir: Path, ta: bool | None, config_path: Path | None) -> None:
+def report(out_dir: Path, ta: bool | None, prune: bool, config_path: Path | None) -> None:
     """Write DIR/<id>/feedback.html and DIR/summary.html (with --ta: feedback-ta.html and summary-ta.html, beside
-    them) from the result files in DIR; runs no student code."""
+    them) from the result files of the last `grade` into DIR; runs no student code."""
     audience = _resolve_config(config_path).report.audience if ta is None else ("ta" if ta else "student")
-    _write_reports(out_dir, audience)
+    _write_reports(out_dir, audience, prune=prune)
 
 
 @main.command()
@@ -188,14 +189,14 @@ def _similarity_line(run, folder: Path) -> str:
             f"{folder / 'similarity.html'}")
 
 
-def _write_reports(out_dir: Path, audience: str) -> None:
+def _write_reports(out_dir: Path, audience: str, prune: bool = False) -> None:
     from autograder.batch.pool import Interrupted, interrupted_by_signals
     from autograder.report import ReportError, write_reports
     from autograder.report.render import PAGES
 
     try:
         with interrupted_by_signals():
-            written = write_reports(out_dir, audience=audience)
+            written = write_reports(out_dir, audience=audience, prune=prune)
     except ReportError as error:
         raise click.ClickException(str(error)) from None
     except OSError as error:  # a full disk, a folder that is not writable
@@ -207,8 +208,22 @@ def _write_reports(out_dir: Path, audience: str) -> None:
         sys.exit(128 + interrupt.signum)
     for path, why in written.unreadable:
         click.echo(f"warning: {out_dir / path} could not be read ({why}); it is left out of the reports", err=True)
+    if written.stale:  # a student removed from the class since: the gradebook no longer has them
+        click.echo(f"warning: {_folders(written.stale)} in {out_dir} {'is' if len(written.stale) == 1 else 'are'} "
+                   f"from submissions no longer graded, left out of the reports: {_some(written.stale)}; "
+                   f"`autograder report {out_dir} --prune` removes them", err=True)
+    if written.pruned:
+        click.echo(f"removed {_folders(written.pruned)} of submissions no longer graded: {_some(written.pruned)}")
     click.echo(f"{len(written.feedback)} feedback reports for {'TAs' if audience == 'ta' else 'students'} "
                f"({out_dir}/<id>/{PAGES[audience][0]}); class summary: {written.summary}")
+
+
+def _folders(ids: tuple[str, ...]) -> str:
+    return f"{len(ids)} folder{'' if len(ids) == 1 else 's'}"
+
+
+def _some(ids: tuple[str, ...], most: int = 10) -> str:
+    return ", ".join(ids[:most]) + (f" and {len(ids) - most} more" if len(ids) > most else "")
 
 
 @main.command()

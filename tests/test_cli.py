@@ -206,3 +206,33 @@ def test_a_partial_config_layers_over_the_project_and_mismatched_points_are_warn
     assigned = autograder("assign", "-a", "backprop", "--out", str(tmp_path / "student"), "--config", str(typo))
     assert assigned.returncode == 0, assigned.stderr
     assert "[assignments.backprob], but no assignment 'backprob' was found" in assigned.stderr
+
+
+def test_reports_follow_the_last_run_and_prune_removes_the_folders_of_removed_submissions(tmp_path):
+    """A submission removed from the class since the last run leaves its DIR/<id>/ behind: do `grade` and
+    `report` leave it out of the reports and say so in one warning, does `report --prune` remove it (and only
+    it), and is a folder written after summary.json (a run that did not finish) still reported?"""
+    klass = tmp_path / "class"
+    klass.mkdir()
+    for name in ("ada", "ben", "cy"):
+        (klass / f"{name}.ipynb").write_bytes((EXAMPLES / f"{name}.ipynb").read_bytes())
+    out = tmp_path / "out"
+    assert autograder("grade", str(klass), "-a", "backprop", "--out", str(out), "-j", "1").returncode == 0
+    (klass / "cy.ipynb").unlink()
+    again = autograder("grade", str(klass), "-a", "backprop", "--out", str(out), "-j", "1")
+    assert again.returncode == 0, again.stderr
+    warning = (f"warning: 1 folder in {out} is from submissions no longer graded, left out of the reports: cy; "
+               f"`autograder report {out} --prune` removes them")
+    assert warning in again.stderr.splitlines(), again.stderr
+    assert re.search(r"Students<b>2</b>", (out / "summary.html").read_text())
+    assert "2 feedback reports" in again.stdout
+    reported = autograder("report", str(out))
+    assert reported.returncode == 0 and reported.stderr.strip() == warning, reported.stderr
+    unfinished = out / "dee"  # graded by a run stopped before it wrote summary.json: newer than it, so reported
+    unfinished.mkdir()
+    (unfinished / "grade.json").write_text((out / "ben" / "grade.json").read_text().replace('"ben"', '"dee"'))
+    pruned = autograder("report", str(out), "--prune")
+    assert pruned.returncode == 0 and pruned.stderr == "", pruned.stderr
+    assert "removed 1 folder of submissions no longer graded: cy" in pruned.stdout
+    assert not (out / "cy").exists() and (out / "ada" / "feedback.html").exists()
+    assert (out / "dee" / "feedback.html").exists() and re.search(r"Students<b>3</b>", (out / "summary.html").read_text())

@@ -159,6 +159,8 @@ def summarize(assignment: Assignment, chosen: list[Graded], superseded: list[Gra
         "graded": len(graded),
         "not_graded": len(results) - len(graded),
         "superseded": [item.result.id for item in superseded],
+        # Every submission of this run: a folder of DIR not listed is of one no longer graded (reports skip it).
+        "submission_ids": sorted(item.result.id for item in chosen + superseded),
         "score": {
             "max": number(graded[0].max_score) if graded else None,
             "mean": number(round(statistics.fmean(totals), 4)) if totals else None,

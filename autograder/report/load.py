@@ -2,6 +2,10 @@
 
 Records written before checks recorded a `diagnosis` and `evidence` still load: both are optional. A record
 that cannot be read is listed in `ResultsFolder.unreadable` instead of stopping the reports of everyone else.
+
+The reports follow the last run: summary.json lists its submissions, and a folder it does not list, older than
+it, is of a submission no longer graded (removed from the class since); it is left out and named in
+`ResultsFolder.stale`. A folder newer than summary.json is of a run that did not finish, and is read.
 """
 from __future__ import annotations
 
@@ -85,6 +89,7 @@ class ResultsFolder:
     assignment: str
     submissions: tuple[Submission, ...]
     unreadable: tuple[tuple[str, str], ...]
+    stale: tuple[str, ...] = ()  # folders of submissions the last run no longer graded, left out
 
     @property
     def counted(self) -> list[Submission]:
@@ -93,17 +98,25 @@ class ResultsFolder:
 
 
 def load_folder(out_dir: Path) -> ResultsFolder:
-    """All grade.json records under `out_dir`, with superseded ones marked from summary.json when it exists."""
+    """The grade.json records under `out_dir` of the last run, with superseded ones marked from summary.json when
+    it exists; see the module docstring for the folders left out."""
     out_dir = Path(out_dir)
     superseded: set[str] = set()
+    graded: set[str] | None = None  # None: every folder (no summary.json, or one written before it listed them)
     summary_path = out_dir / "summary.json"
     if summary_path.exists():
         try:
-            superseded = set(json.loads(summary_path.read_text(encoding="utf-8")).get("superseded", []))
+            summary = json.loads(summary_path.read_text(encoding="utf-8"))
+            superseded = set(summary.get("superseded", []))
+            if isinstance(summary.get("submission_ids"), list):
+                graded = {str(sid) for sid in summary["submission_ids"]}
         except (OSError, ValueError, AttributeError):
             superseded = set()
-    submissions, unreadable = [], []
+    submissions, unreadable, stale = [], [], []
     for path in sorted(out_dir.glob("*/grade.json")):
+        if graded is not None and path.parent.name not in graded and _older(path, summary_path):
+            stale.append(path.parent.name)
+            continue
         try:
             record = json.loads(path.read_text(encoding="utf-8"))
             submissions.append(submission_from_record(record, superseded=record["result"]["id"] in superseded))
@@ -111,7 +124,14 @@ def load_folder(out_dir: Path) -> ResultsFolder:
             unreadable.append((path.relative_to(out_dir).as_posix(), f"{type(exc).__name__}: {exc}"))
     submissions.sort(key=lambda s: s.id)
     assignments = sorted({s.result.assignment for s in submissions})
-    return ResultsFolder(out_dir, ", ".join(assignments), tuple(submissions), tuple(unreadable))
+    return ResultsFolder(out_dir, ", ".join(assignments), tuple(submissions), tuple(unreadable), tuple(stale))
+
+
+def _older(path: Path, than: Path) -> bool:
+    try:
+        return path.stat().st_mtime_ns <= than.stat().st_mtime_ns
+    except OSError:
+        return False
 
 
 def submission_from_record(record: dict[str, Any], *, superseded: bool = False) -> Submission:

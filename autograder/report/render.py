@@ -9,6 +9,7 @@ its inputs or reference values (nbgrader's issue #917 is the mistake avoided).
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,15 +150,19 @@ class WrittenReports:
     feedback: tuple[Path, ...]
     summary: Path
     unreadable: tuple[tuple[str, str], ...]  # (path under DIR, why) of records left out
+    stale: tuple[str, ...] = ()  # folders of submissions the last run no longer graded, left out and kept
+    pruned: tuple[str, ...] = ()  # such folders, removed
 
 
-def write_reports(out_dir: Path, *, audience: str = "student") -> WrittenReports:
-    """Write DIR/<id>/feedback.html for every grade.json under DIR, and DIR/summary.html; for TAs
-    feedback-ta.html and summary-ta.html instead, beside them (the students' pages are left as they are)."""
+def write_reports(out_dir: Path, *, audience: str = "student", prune: bool = False) -> WrittenReports:
+    """Write DIR/<id>/feedback.html for every grade.json of the last run under DIR, and DIR/summary.html; for
+    TAs feedback-ta.html and summary-ta.html instead, beside them (the students' pages are left as they are).
+    Folders of submissions the last run no longer graded are left out, and with `prune` removed."""
     if audience not in AUDIENCES:
         raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}, not {audience!r}")
     out_dir = Path(out_dir)
     folder: ResultsFolder = load_folder(out_dir)
+    pruned = prune_stale(folder) if prune else ()
     if not folder.submissions and not folder.unreadable:
         raise ReportError(f"{out_dir} holds no <id>/grade.json: grade into it first (autograder grade ... --out DIR)")
     env = environment()
@@ -170,7 +175,19 @@ def write_reports(out_dir: Path, *, audience: str = "student") -> WrittenReports
         feedback.append(path)
     summary = out_dir / summary_page
     _write(summary, render_summary(summarize_class(folder), audience=audience, env=env))
-    return WrittenReports(tuple(feedback), summary, folder.unreadable)
+    return WrittenReports(tuple(feedback), summary, folder.unreadable, () if prune else folder.stale, pruned)
+
+
+def prune_stale(folder: ResultsFolder) -> tuple[str, ...]:
+    """Remove DIR/<id>/ of each submission the last run no longer graded (only those: load_folder found a
+    grade.json in each, and summary.json does not list it); the ids removed."""
+    for sid in folder.stale:
+        target = folder.path / sid
+        if target.is_symlink():
+            target.unlink()  # a link is removed, never what it points to
+        else:
+            shutil.rmtree(target)
+    return folder.stale
 
 
 def write_summary(out_dir: Path) -> Path:
