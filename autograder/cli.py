@@ -66,6 +66,7 @@ def grade(submissions: tuple[Path, ...], assignment: str, out_dir: Path, jobs: i
           config_path: Path | None) -> None:
     """Grade SUBMISSIONS: notebooks, .py files, folders holding one, or folders of them."""
     from autograder.batch.dask_worker import ClusterError
+    from autograder.batch.hints import wrong_assignment
     from autograder.batch.progress import ProgressBar
     from autograder.batch.run import BatchInterrupted, OutputError, grade_batch
     from autograder.sandbox.workers import NoIsolation
@@ -90,6 +91,9 @@ def grade(submissions: tuple[Path, ...], assignment: str, out_dir: Path, jobs: i
     click.echo(f"{summary['students']} students ({report.graded} graded now, {report.reused} already graded, "
                f"{summary['not_graded']} not gradable); mean {summary['score']['mean']} / "
                f"{summary['score']['max']}; gradebook: {out_dir / 'gradebook.csv'}")
+    hint = wrong_assignment(report.results, assignment, out_dir)  # rnn notebooks graded as backprop, all 0
+    if hint:
+        click.echo(hint, err=True)
     if summary["submissions"] >= 2:  # cheap (text only), and the class summary then links to it
         _compare_after_grading(list(submissions), assignment, out_dir, config)
     if not no_report:  # the students' pages always; [report] audience = "ta" adds the TAs' beside them

@@ -236,3 +236,24 @@ def test_reports_follow_the_last_run_and_prune_removes_the_folders_of_removed_su
     assert "removed 1 folder of submissions no longer graded: cy" in pruned.stdout
     assert not (out / "cy").exists() and (out / "ada" / "feedback.html").exists()
     assert (out / "dee" / "feedback.html").exists() and re.search(r"Students<b>3</b>", (out / "summary.html").read_text())
+
+
+def test_a_class_of_another_assignment_is_named_in_one_warning(tmp_path):
+    """rnn submissions graded with -a backprop score 0 with 'not attempted' on every task: does grade say, once,
+    that they define none of backprop's functions and look like rnn; and does a class of untouched skeletons
+    (whose functions exist, raising NotImplementedError) get no such warning?"""
+    klass = tmp_path / "rnn"
+    klass.mkdir()
+    for i in range(3):
+        write_submission(klass, f"s{i}", reference_source("rnn"), notebook=i == 0)
+    run = autograder("grade", str(klass), "-a", "backprop", "--out", str(tmp_path / "o"), "-j", "1", "--no-report")
+    assert run.returncode == 0, run.stderr
+    hints = [line for line in run.stderr.splitlines() if "define none of" in line]
+    assert hints == ["warning: 3 of 3 submissions define none of backprop's functions; they look like rnn (-a rnn)"]
+    skeletons = tmp_path / "skeletons"
+    skeletons.mkdir()
+    for i in range(2):
+        (skeletons / f"k{i}.py").write_text((ROOT / "student_template" / "backprop.py").read_text())
+    quiet = autograder("grade", str(skeletons), "-a", "backprop", "--out", str(tmp_path / "k"), "-j", "1",
+                       "--no-report")
+    assert quiet.returncode == 0 and "define none of" not in quiet.stderr, quiet.stderr

@@ -18,7 +18,9 @@ from autograder.course.tasks import (
 )
 from autograder.results import CheckResult, Outcome
 
-__all__ = ["TaskContext", "grade_task"]
+__all__ = ["NO_FUNCTION", "TaskContext", "grade_task"]
+
+NO_FUNCTION = "no function named"  # how a task whose function is missing is 'not attempted' (batch/hints.py reads it)
 
 
 def grade_task(ctx: TaskContext, task: Task) -> list[CheckResult]:
@@ -29,7 +31,7 @@ def grade_task(ctx: TaskContext, task: Task) -> list[CheckResult]:
     try:
         if not isinstance(task, TrainTask) and task.name not in ctx.defined:
             if task.name not in ctx.lost:
-                raise NotAttempted(f"no function named {task.name} was found in your submission")
+                raise NotAttempted(f"{NO_FUNCTION} {task.name} was found in your submission")
             # Written but lost to a syntax error: a failure the student can fix, not a task left undone.
             results = [CheckResult(task.name, check, 0.0, float(ctx.points[check]), Outcome.FAILED,
                                    f"Not graded: {task.name} does not parse ({ctx.lost[task.name]}); fix that line")
