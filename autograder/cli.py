@@ -176,13 +176,19 @@ def similar(paths: tuple[Path, ...], assignment: str, out_dir: Path | None, thre
 
 def _compare_after_grading(submissions: list[Path], assignment: str, out_dir: Path, config: GraderConfig) -> None:
     """`autograder similar` on the class just graded; a problem with it is a warning, never a failed grading."""
+    from autograder.batch.pool import Interrupted, interrupted_by_signals
     from autograder.similarity.run import SimilarityError, similar
 
     try:
-        run = similar(submissions, assignment=assignment, config=config, out_dir=out_dir)
+        with interrupted_by_signals():
+            run = similar(submissions, assignment=assignment, config=config, out_dir=out_dir)
     except (SimilarityError, OSError) as error:
         click.echo(f"warning: the submissions were not compared for shared code: {error}", err=True)
         return
+    except Interrupted as interrupt:  # one line, as while grading: never click's bare "Aborted!"
+        click.echo("interrupted while comparing the submissions for shared code; every grade is kept: rerun the "
+                   "same command to compare them and write the reports (nothing is graded again)", err=True)
+        sys.exit(128 + interrupt.signum)
     click.echo(_similarity_line(run, out_dir))
 
 

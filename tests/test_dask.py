@@ -234,3 +234,47 @@ def test_batch_scheduler_in_grader_toml_is_checked(tmp_path: Path, value: str, o
     else:
         with pytest.raises(ConfigError, match=r"batch\.scheduler must be '', local:N, or a Dask scheduler address"):
             load_config(path)
+
+
+def test_ctrl_c_of_a_run_on_a_local_cluster_is_one_line(tmp_path: Path) -> None:
+    """Ctrl-C reaches the whole process group, a LocalCluster's worker processes included: does a real
+    `autograder grade --cluster local:2`, stopped while a submission hangs, print only its one line (no
+    KeyboardInterrupt traceback from each worker, no warning of the cancelled tasks), exit with 130, and leave
+    no process of the run behind?"""
+    import subprocess
+    import sys
+    import uuid
+
+    from tests.test_hostile_batch import _marked_env, _marked_processes
+
+    klass = tmp_path / "class"
+    klass.mkdir()
+    hangs = (ROOT / "tests" / "mutants" / "backprop" / "linear_forward__hangs.py").read_text()
+    write_submission(klass, "a_hangs", reference_source("backprop") + "\n\n" + hangs)
+    for i in range(4):
+        write_submission(klass, f"s{i}", reference_source("backprop"))
+    out = tmp_path / "out"
+    marker = f"autograder-test-{uuid.uuid4().hex}"
+    process = subprocess.Popen([sys.executable, "-m", "autograder.cli", "grade", str(klass), "-a", "backprop",
+                                "--cluster", "local:2", "--out", str(out)], cwd=ROOT, env=_marked_env(marker),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + WAIT_SECONDS
+        while not list(out.glob("*/grade.json")) and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.05)
+        assert process.poll() is None, "the run ended before it could be interrupted"
+        os.killpg(process.pid, signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+        kept = len(list(out.glob("*/grade.json")))
+        assert process.returncode == 130, (process.returncode, stderr)
+        assert stderr.splitlines() == [f"interrupted: {kept} of 5 graded; rerun the same command to resume"], stderr
+        deadline = time.monotonic() + 10
+        while _marked_processes(marker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _marked_processes(marker) == [], "processes of the interrupted run are still alive"
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        for pid, _ in _marked_processes(marker):
+            os.kill(pid, signal.SIGKILL)

@@ -405,6 +405,118 @@ def test_kill_9_of_the_batch_takes_its_grader_processes_along(tmp_path: Path) ->
         _kill_marked(marker)
 
 
+STARTING_SIGNALLED = """
+import multiprocessing.util, os, signal, sys
+from autograder.batch.pool import GraderPool, interrupted_by_signals
+
+class Hook:
+    pass
+
+hook = Hook()  # in each forked grader process, before its first line of our code: Ctrl-C, as a terminal sends it
+multiprocessing.util.register_after_fork(hook, lambda _: os.kill(os.getpid(), signal.SIGINT))
+with interrupted_by_signals():
+    pool = GraderPool(2, lambda job: b"graded %d" % job, lambda: None)
+    try:
+        print(sorted(reply for _, reply in pool.run([1, 2, 3])))
+    finally:
+        pool.close()
+"""
+
+
+def test_a_signal_while_a_grader_process_starts_leaves_no_traceback() -> None:
+    """Ctrl-C reaches the whole process group, a grader process just forked included, before it has set its own
+    handlers: is it ignored there (no 'Process autograder-grader: Traceback', no job lost), as it is later?"""
+    run = subprocess.run([sys.executable, "-c", STARTING_SIGNALLED], cwd=ROOT, capture_output=True, text=True,
+                         timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[b'graded 1', b'graded 2', b'graded 3']" and run.stderr == "", run.stderr
+
+
+COMPARING_SIGNALLED = """
+import os, signal, sys, time
+import autograder.similarity.run as similarity
+
+def interrupted(*args, **kwargs):  # the signal comes while the class is compared, after grading
+    os.kill(os.getpid(), getattr(signal, sys.argv[1]))
+    time.sleep(5)
+
+similarity.similar = interrupted
+from autograder.cli import main
+main(sys.argv[2:])
+"""
+
+
+@pytest.mark.parametrize("how", ["SIGINT", "SIGTERM"])
+def test_an_interrupt_after_grading_is_one_line_too(tmp_path: Path, how: str) -> None:
+    """Ctrl-C or SIGTERM once the class is graded, while it is compared for shared code: one line saying the
+    grades are kept and the shell's exit code, not click's 'Aborted!' with exit 1 (nor a silent death)?"""
+    klass = _honest_class(tmp_path / "class", count=2)
+    run = subprocess.run([sys.executable, "-c", COMPARING_SIGNALLED, how, "grade", str(klass), "-a", "backprop",
+                          "-j", "1", "--out", str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 128 + getattr(signal, how), (run.returncode, run.stderr)
+    assert run.stderr.splitlines() == [
+        "interrupted while comparing the submissions for shared code; every grade is kept: rerun the same command "
+        "to compare them and write the reports (nothing is graded again)"], run.stderr
+    assert (tmp_path / "out" / "gradebook.csv").exists() and not (tmp_path / "out" / "summary.html").exists()
+
+
+def _left_of_run(marker: str, out: Path) -> list[str]:
+    """Processes of a run still there: the grader's (its command line names its --out) and the sandbox's
+    (zygotes and workers, `autograder.sandbox.worker`, with the run's marker), alive or orphaned zombies."""
+    import psutil
+
+    left = []
+    for process in psutil.process_iter(["pid", "ppid", "cmdline", "status"]):
+        try:
+            cmdline = " ".join(process.info["cmdline"] or [])
+            ours = str(out) in cmdline or ("autograder.sandbox.worker" in cmdline
+                                          and f"/nonexistent/{marker}" in process.environ().get("PATH", ""))
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        if ours and (process.info["status"] != psutil.STATUS_ZOMBIE or process.info["ppid"] == 1):
+            left.append(f"{process.info['pid']} {process.info['status']} {cmdline}")
+    return left
+
+
+@pytest.mark.parametrize("how", ["SIGKILL", "SIGINT", "SIGTERM"])
+def test_a_run_stopped_while_a_submission_hangs_leaves_nothing_running(tmp_path: Path, how: str) -> None:
+    """A real `autograder grade -j 2` whose first submission hangs (a while loop that never ends), stopped once
+    grading has begun: by kill -9, do its grader processes, zygotes and workers all go within 10 s; by Ctrl-C or
+    SIGTERM, too, and is stderr the one line saying how far it got?"""
+    klass = _class_of(tmp_path / "class", 6)
+    hangs = (ROOT / "tests" / "mutants" / "backprop" / "linear_forward__hangs.py").read_text()
+    write_submission(klass, "a_hangs", reference_source("backprop") + "\n\n" + hangs)
+    out = tmp_path / "out"
+    marker = f"autograder-test-{uuid.uuid4().hex}"
+    process = subprocess.Popen([sys.executable, "-m", "autograder.cli", "grade", str(klass), "-a", "backprop", "-j",
+                                "2", "--out", str(out)], cwd=ROOT, env=_marked_env(marker), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not list(out.glob("*/grade.json")) and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.02)
+        assert process.poll() is None, "the run ended before it could be stopped"
+        if how == "SIGINT":
+            os.killpg(process.pid, signal.SIGINT)  # a terminal's Ctrl-C: the whole foreground group
+        else:
+            process.send_signal(getattr(signal, how))
+        _, stderr = process.communicate(timeout=30)
+        deadline = time.monotonic() + 10
+        while (left := _left_of_run(marker, out)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert left == [], "processes of the stopped run are still there"
+        if how != "SIGKILL":
+            assert process.returncode == 128 + getattr(signal, how), (process.returncode, stderr)
+            kept = len(list(out.glob("*/grade.json")))
+            assert stderr.splitlines() == [f"interrupted: {kept} of 7 graded; rerun the same command to resume"], stderr
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        _kill_marked(marker)
+
+
 @pytest.fixture
 def tiny_disk(tmp_path: Path):
     """A 96 KiB tmpfs (as root), unmounted afterwards whatever happens; skipped where it cannot be mounted."""

@@ -24,7 +24,10 @@ not multiprocessing.
 """
 from __future__ import annotations
 
+import logging
 import re
+import signal
+import threading
 import uuid
 from collections import deque
 from concurrent.futures import CancelledError
@@ -44,6 +47,11 @@ LOCAL = re.compile(r"local:([1-9]\d*)")
 CONNECT_SECONDS = 10  # to reach the scheduler: a mistyped address fails in seconds, not minutes
 AHEAD_PER_THREAD = 2  # tasks sent per worker thread before any of them is done
 Job = tuple[Path, str, str]  # a submission's path, id and source digest
+# Run first in a LocalCluster's worker process, one restarted later too: Ctrl-C, which reaches the whole process
+# group, is the client's to handle (it closes the cluster), not a KeyboardInterrupt traceback of each worker.
+# Its state machine's warning that a task was cancelled is what stopping early does, not news for the instructor.
+IGNORE_CTRL_C = ("import logging, signal; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+                 "logging.getLogger('distributed.worker.state_machine').setLevel(logging.ERROR)")
 
 
 def grade_on_cluster(todo: list[Job], scheduler: str, *, assignment: str, config: GraderConfig,
@@ -114,20 +122,43 @@ def _reply(future: Any, scheduler: str) -> dict[str, Any]:
 
 
 @contextmanager
+def _deaf_to_ctrl_c() -> Iterator[None]:
+    """While a LocalCluster starts its worker processes: SIGINT ignored, which they inherit through exec (so even
+    their imports, before IGNORE_CTRL_C runs, print no traceback), and blocked here, so that a Ctrl-C meanwhile
+    waits for the client's own handler instead of being lost (a blocked signal is never discarded as ignored).
+    The threads the cluster starts inherit the block: the client's main thread alone takes the signal."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
+
+
+@contextmanager
 def _client(scheduler: str) -> Iterator[Client]:
     """A client of the scheduler at `scheduler`, or of a LocalCluster started for local:N; both closed after."""
     cluster = None
     local = LOCAL.fullmatch(scheduler)
     try:
         if local:
-            cluster = LocalCluster(n_workers=int(local[1]), threads_per_worker=1, processes=True,
-                                   dashboard_address=":0")
+            with _deaf_to_ctrl_c():
+                cluster = LocalCluster(n_workers=int(local[1]), threads_per_worker=1, processes=True,
+                                       dashboard_address=":0", preload=[IGNORE_CTRL_C])
         try:
             client = Client(cluster or scheduler, timeout=CONNECT_SECONDS, deserializers=["msgpack"])
         except (OSError, TimeoutError, ValueError) as error:
             raise ClusterError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
         try:
             yield client
+        except BaseException:
+            if cluster is not None:  # stopped early: the cluster's closing warns of the tasks it cut short
+                logging.getLogger("distributed").setLevel(logging.ERROR)
+            raise
         finally:
             client.close()
     finally:

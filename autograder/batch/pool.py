@@ -27,6 +27,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, Iterable, Iterator
 
 PR_SET_PDEATHSIG = 1
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 STOP_GRACE_SECONDS = 5.0  # a grader process given SIGTERM is killed after this long
 EXIT_ALARM_SECONDS = 5  # a grader process that got SIGTERM exits, at the latest, this long after it
 
@@ -87,8 +88,12 @@ class GraderPool:
         self.started: list[tuple[multiprocessing.process.BaseProcess, Connection]] = []  # every one not forgotten
         self.idle: list[tuple[multiprocessing.process.BaseProcess, Connection]] = []
         self.busy: dict[Connection, tuple[multiprocessing.process.BaseProcess, Any]] = {}
-        for _ in range(size):
-            self.idle.append(self._start())
+        try:
+            for _ in range(size):
+                self.idle.append(self._start())
+        except BaseException:  # an interrupt while they start: none of them is left behind
+            self.close(interrupted=True)
+            raise
 
     def run(self, jobs: Iterable[Any]) -> Iterator[tuple[Any, bytes | Died]]:
         """(job, its reply or how its process died), as they finish."""
@@ -153,9 +158,16 @@ class GraderPool:
         ours, theirs = self.context.Pipe(duplex=True)
         process = self.context.Process(target=_serve, args=(theirs, self.work, self.initializer, os.getpid()),
                                        name="autograder-grader")
-        process.start()
-        theirs.close()
-        self.started.append((process, ours))
+        # Forked with SIGINT and SIGTERM blocked: until the child has its own handlers, the parent's would raise
+        # Interrupted in it (a traceback from multiprocessing); and here, a signal must not come between the
+        # fork and the process being known, which close() needs. One that comes meanwhile waits, not lost.
+        unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            process.start()
+            self.started.append((process, ours))
+        finally:
+            theirs.close()
+            signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
         return process, ours
 
     @staticmethod
@@ -179,7 +191,8 @@ def _serve(connection: Connection, work: Callable[[Any], bytes], initializer: Ca
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the parent decides
     signal.signal(signal.SIGTERM, _exit_now)
     ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-    if os.getppid() != parent:  # it died before the line above
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # blocked by the fork (see _start); now ours
+    if os.getppid() != parent:  # it died before the prctl
         return
     initializer()
     while True:

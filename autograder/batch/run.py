@@ -80,8 +80,9 @@ class BatchInterrupted(BaseException):
     """SIGINT or SIGTERM stopped the batch; every submission graded before is kept. Like KeyboardInterrupt,
     it is not an Exception."""
 
-    def __init__(self, signum: int, done: int, total: int) -> None:
-        super().__init__(f"interrupted: {done} of {total} graded; rerun the same command to resume")
+    def __init__(self, signum: int, done: int, total: int | None) -> None:
+        super().__init__(f"interrupted: {done} of {total} graded; rerun the same command to resume" if total is not None
+                         else "interrupted while finding the submissions, before any was graded")
         self.signum, self.done, self.total = signum, done, total
 
     @property
@@ -115,7 +116,11 @@ def grade_batch(paths: list[Path], *, assignment: str, out_dir: Path, config: Gr
     """
     points_for(config, ASSIGNMENTS[assignment])  # a bad grader.toml fails before any student code runs
     with scratch_folder() as scratch:  # zips are unpacked here, never beside the submissions; removed at the end
-        submissions = expand([Path(p) for p in paths], scratch, exclude=Path(out_dir))  # --out may be among them
+        try:
+            with interrupted_by_signals():  # a class zip may take a while to unpack
+                submissions = expand([Path(p) for p in paths], scratch, exclude=Path(out_dir))  # --out may be in them
+        except Interrupted as interrupt:
+            raise BatchInterrupted(interrupt.signum, 0, None) from None
         return _grade_batch(submissions, assignment=assignment, out_dir=Path(out_dir),
                             config=config, jobs=jobs, force=force, progress=progress,
                             unsafe_no_isolation=unsafe_no_isolation,
