@@ -74,11 +74,11 @@ def grade(submissions: tuple[Path, ...], assignment: str, out_dir: Path, jobs: i
     config = _resolve_config(config_path)
     _warn_if_other_numpy(config)
     where = _where_to_grade(jobs, scheduler, cluster)
-    bar = ProgressBar(sys.stderr)
+    bar = ProgressBar(sys.stderr, log=sys.stdout)  # a line redrawn on a terminal; else a line now and then
     try:
         report = grade_batch(list(submissions), assignment=assignment, out_dir=out_dir, config=config, jobs=jobs,
-                             force=force, progress=bar.update, unsafe_no_isolation=unsafe_no_isolation,
-                             scheduler=where)
+                             force=force, progress=bar.update, running=bar.running,
+                             unsafe_no_isolation=unsafe_no_isolation, scheduler=where)
     except (ConfigError, NoIsolation, OutputError, ClusterError) as error:
         bar.close()
         raise click.ClickException(str(error)) from None

@@ -203,7 +203,7 @@ def test_student_ids_and_the_rule_for_several_submissions(tmp_path):
 def test_progress_bar_draws_on_a_terminal_and_stays_silent_otherwise():
     import io
 
-    from autograder.batch.progress import ProgressBar
+    from autograder.batch.progress import WIDTH, ProgressBar
     from autograder.results import SubmissionResult
 
     class Terminal(io.StringIO):
@@ -216,8 +216,58 @@ def test_progress_bar_draws_on_a_terminal_and_stays_silent_otherwise():
         for done in (1, 2):
             bar.update(done, 2, SubmissionResult(id=f"s{done}", assignment="backprop"))
         bar.close()
-    assert "2/2" in terminal.getvalue() and "#" * 30 in terminal.getvalue()
+    assert "2/2" in terminal.getvalue() and "#" * WIDTH in terminal.getvalue()
     assert pipe.getvalue() == ""
+
+
+def test_progress_line_says_the_rate_the_time_left_and_what_is_being_graded():
+    """Does the line count only what this run graded in its rate (not the records reused), give the time left
+    from it, and name the submissions in flight with how long each has been graded, longest first?"""
+    import io
+
+    from autograder.batch.progress import ProgressBar, duration, rate_text
+    from autograder.results import SubmissionResult
+
+    assert [duration(s) for s in (0.4, 7, 68, 7300)] == ["0:00", "0:07", "1:08", "2:01:40"]
+    assert (rate_text(2.34), rate_text(1 / 15)) == ("2.3/s", "4.0/min")
+    now = [0.0]
+    bar = ProgressBar(io.StringIO(), clock=lambda: now[0])
+    bar.running(10, 100, ["a", "b"])  # 10 reused from an earlier run
+    assert bar.line().endswith("10/100  -/s  time left unknown  grading: a 0:00, b 0:00")
+    now[0] = 5.0
+    bar.update(11, 100, SubmissionResult(id="a", assignment="backprop"))
+    bar.running(11, 100, ["b", "c"])
+    now[0] = 10.0
+    bar.update(12, 100, SubmissionResult(id="b", assignment="backprop"))
+    now[0] = 31.0
+    assert bar.line().endswith("12/100  3.9/min  22:44 left  grading: c 0:26"), bar.line()
+    bar.running(12, 100, ["c", "d", "e", "f", "g", "h"])
+    assert bar.line().endswith("grading: c 0:26, d 0:00, e 0:00, f 0:00 (+2)"), bar.line()
+
+
+def test_progress_is_printed_while_a_submission_hangs(fast_config, tmp_path):
+    """Output to a log, not a terminal: is a line printed every few seconds while nothing finishes, naming the
+    submission that hangs and how long it has been graded, and nothing written to the terminal's stream?"""
+    import io
+
+    from autograder.batch.progress import ProgressBar
+
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    hangs = (MUTANTS / "backprop" / "linear_forward__hangs.py").read_text()
+    write_submission(folder, "a_hangs", reference_source("backprop") + "\n\n" + hangs)
+    write_submission(folder, "b_honest", reference_source("backprop"))
+    stream, log = io.StringIO(), io.StringIO()
+    bar = ProgressBar(stream, log=log, log_seconds=0.5)
+    try:
+        grade_batch([folder], assignment="backprop", out_dir=tmp_path / "out", config=fast_config, jobs=1,
+                    progress=bar.update, running=bar.running)
+    finally:
+        bar.close()
+    lines = log.getvalue().splitlines()
+    assert any(re.search(r"^\[\.+\] 0/2  -/s  time left unknown  grading: a_hangs 0:0[1-9]$", line)
+               for line in lines), lines
+    assert stream.getvalue() == ""
 
 
 def test_workers_started_afresh_grade_the_same_as_forked_ones(tmp_path):

@@ -56,10 +56,12 @@ IGNORE_CTRL_C = ("import logging, signal; signal.signal(signal.SIGINT, signal.SI
 
 def grade_on_cluster(todo: list[Job], scheduler: str, *, assignment: str, config: GraderConfig,
                      grade: Callable[[Path, str], str], accept: Callable[[Path, str, str, dict[str, Any]], dict],
-                     finished: Callable[[str, dict[str, Any]], None], unsafe_no_isolation: bool = False) -> None:
+                     finished: Callable[[str, dict[str, Any]], None], unsafe_no_isolation: bool = False,
+                     in_flight: Callable[[list[str]], None] | None = None) -> None:
     """Grade `todo` on the cluster `scheduler` (an address, or local:N), calling `finished` with each record as
-    `accept` writes it; `grade` grades here what runs no student code. Raises ClusterError when a worker
-    refuses (another grader, no isolation) or cannot run the grader; its reason is the message."""
+    `accept` writes it, and `in_flight` with the ids sent and not yet back whenever they change; `grade` grades
+    here what runs no student code. Raises ClusterError when a worker refuses (another grader, no isolation) or
+    cannot run the grader; its reason is the message."""
     identity = grader_identity(config, assignment)
     queue = deque(todo)
     running: dict[str, tuple[Any, Job]] = {}  # task key -> its future and its submission
@@ -90,6 +92,8 @@ def grade_on_cluster(todo: list[Job], scheduler: str, *, assignment: str, config
                 send_more(client, completed)
                 if not running:
                     continue
+                if in_flight is not None:
+                    in_flight([sid for _, (_, sid, _) in running.values()])
                 sent = running.pop(next(completed).key, None)
                 if sent is None:
                     continue  # a completion seen already

@@ -95,8 +95,10 @@ class GraderPool:
             self.close(interrupted=True)
             raise
 
-    def run(self, jobs: Iterable[Any]) -> Iterator[tuple[Any, bytes | Died]]:
-        """(job, its reply or how its process died), as they finish."""
+    def run(self, jobs: Iterable[Any], sent: Callable[[list[Any]], None] | None = None
+            ) -> Iterator[tuple[Any, bytes | Died]]:
+        """(job, its reply or how its process died), as they finish; `sent` is told the jobs being worked on
+        whenever that changes (before each wait)."""
         queue = deque(jobs)
         while queue or self.busy:
             while queue and self.idle:
@@ -112,6 +114,8 @@ class GraderPool:
                 self.busy[connection] = (process, job)
             if not self.busy:
                 continue
+            if sent is not None:
+                sent([job for _, job in self.busy.values()])
             sentinels = {process.sentinel: connection for connection, (process, _) in self.busy.items()}
             for ready in wait(list(self.busy) + list(sentinels)):
                 connection = sentinels.get(ready, ready)

@@ -71,7 +71,8 @@ class BatchReport:
     summary: dict[str, Any]
 
 
-Progress = Callable[[int, int, SubmissionResult], None]
+Progress = Callable[[int, int, SubmissionResult], None]  # done, total, the result just finished
+Running = Callable[[int, int, list[str]], None]  # done, total, the ids in flight now
 NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 MAX_TRACEBACK_CHARS = 20_000
 
@@ -103,13 +104,16 @@ class OutputError(Exception):
 
 def grade_batch(paths: list[Path], *, assignment: str, out_dir: Path, config: GraderConfig,
                 jobs: int | None = None, force: bool = False, progress: Progress | None = None,
-                unsafe_no_isolation: bool = False, scheduler: str | None = None) -> BatchReport:
+                unsafe_no_isolation: bool = False, scheduler: str | None = None,
+                running: Running | None = None) -> BatchReport:
     """Grade every submission under `paths` into `out_dir`; see the module docstring for resuming. Where no
     isolation of student code is possible, raises sandbox.NoIsolation unless `unsafe_no_isolation`.
 
     `scheduler` grades on a Dask cluster instead of `jobs` processes here: a scheduler's address, or local:N
     for a LocalCluster of N processes started for the run; None takes [batch] scheduler, "" grades here. A
     worker that grades with another grader, or cannot run it, stops the run with ClusterError.
+
+    `progress` is called with each submission as it finishes, `running` whenever the ids in flight change.
 
     SIGINT or SIGTERM stops it promptly with BatchInterrupted (nothing it started is left running, and every
     submission graded so far is kept for the rerun to resume from); a full disk stops it with OutputError.
@@ -122,14 +126,14 @@ def grade_batch(paths: list[Path], *, assignment: str, out_dir: Path, config: Gr
         except Interrupted as interrupt:
             raise BatchInterrupted(interrupt.signum, 0, None) from None
         return _grade_batch(submissions, assignment=assignment, out_dir=Path(out_dir),
-                            config=config, jobs=jobs, force=force, progress=progress,
+                            config=config, jobs=jobs, force=force, progress=progress, running=running,
                             unsafe_no_isolation=unsafe_no_isolation,
                             scheduler=config.batch.scheduler if scheduler is None else scheduler)
 
 
 def _grade_batch(submissions: list[Path], *, assignment: str, out_dir: Path, config: GraderConfig,
-                 jobs: int | None, force: bool, progress: Progress | None, unsafe_no_isolation: bool,
-                 scheduler: str) -> BatchReport:
+                 jobs: int | None, force: bool, progress: Progress | None, running: Running | None,
+                 unsafe_no_isolation: bool, scheduler: str) -> BatchReport:
     spec = ASSIGNMENTS[assignment]
     _refuse_clashing_ids(submissions)
     fingerprint = grader_fingerprint(config, assignment)
@@ -139,6 +143,10 @@ def _grade_batch(submissions: list[Path], *, assignment: str, out_dir: Path, con
         records[sid] = record
         if progress is not None:
             progress(len(records), len(submissions), Graded.from_record(record).result)
+
+    def in_flight(sids: list[str]) -> None:
+        if running is not None:
+            running(len(records), len(submissions), sids)
 
     try:
         with interrupted_by_signals():
@@ -158,15 +166,16 @@ def _grade_batch(submissions: list[Path], *, assignment: str, out_dir: Path, con
                 from autograder.batch.dask_executor import grade_on_cluster  # dask is imported only for this
 
                 grade_on_cluster(todo, scheduler, assignment=assignment, config=config, grade=grade, accept=accept,
-                                 finished=finished, unsafe_no_isolation=unsafe_no_isolation)
+                                 finished=finished, unsafe_no_isolation=unsafe_no_isolation, in_flight=in_flight)
             elif todo:
                 require_isolation(unsafe_no_isolation)
                 jobs = min(jobs or os.cpu_count() or 1, len(todo))
                 if jobs == 1:
                     for path, sid, digest in todo:
+                        in_flight([sid])
                         finished(sid, accept(path, sid, digest, parse_reply(grade(path, sid))))
                 else:
-                    _grade_in_processes(todo, jobs, grade, accept, finished)
+                    _grade_in_processes(todo, jobs, grade, accept, finished, in_flight)
 
             graded = [Graded.from_record(records[submission_id(path)]) for path in submissions]
             chosen, superseded = counted(graded, config.batch.duplicates)
@@ -190,7 +199,8 @@ def _grade_batch(submissions: list[Path], *, assignment: str, out_dir: Path, con
 
 def _grade_in_processes(todo: list[tuple[Path, str, str]], jobs: int, grade: Callable[[Path, str], str],
                         accept: Callable[[Path, str, str, dict[str, Any]], dict[str, Any]],
-                        finished: Callable[[str, dict[str, Any]], None]) -> None:
+                        finished: Callable[[str, dict[str, Any]], None],
+                        in_flight: Callable[[list[str]], None]) -> None:
     """Grade in `jobs` grader processes; a process that dies costs only the submission it was grading (its row
     says so), and an interrupt or a failed write ends them all before this returns."""
     # Grader processes, not threads: the grader's own Python work (decoding, judging) then runs on every core
@@ -200,7 +210,7 @@ def _grade_in_processes(todo: list[tuple[Path, str, str]], jobs: int, grade: Cal
     pool = GraderPool(jobs, partial(_reply_of, grade), _start_grader_process)
     stopped = True
     try:
-        for (path, sid, digest), reply in pool.run(todo):
+        for (path, sid, digest), reply in pool.run(todo, sent=lambda jobs: in_flight([job[1] for job in jobs])):
             message = {"internal_error": reply.describe()} if isinstance(reply, Died) else parse_reply(reply)
             finished(sid, accept(path, sid, digest, message))
         stopped = False
