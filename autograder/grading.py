@@ -15,7 +15,7 @@ from autograder.intake.submission import SubmissionError, load_submission, submi
 from autograder.local import PublicChecks
 from autograder.results import CheckResult, Outcome, SubmissionResult
 from autograder.sandbox.numpy_removals import grader_versions
-from autograder.sandbox.program import plan_program
+from autograder.sandbox.program import Definition, plan_program
 from autograder.sandbox.runner import StudentCrash, StudentRunner
 
 
@@ -59,6 +59,13 @@ def grade_submission(path: Path | str, assignment_name: str, config: GraderConfi
     With `public`, only the public checks run, against the expected values shipped to students, with the
     worker limits and timeouts of `config`.
     """
+    return grade_with_code(path, assignment_name, config, public)[0]
+
+
+def grade_with_code(path: Path | str, assignment_name: str, config: GraderConfig,
+                    public: PublicChecks | None = None) -> tuple[SubmissionResult, tuple[Definition, ...] | None]:
+    """The graded result and the submission's top-level definitions as written (None when it cannot be read),
+    taken from the plan that graded it rather than from reading the file again."""
     assignment = ASSIGNMENTS[assignment_name]
     if public is None:
         points = points_for(config, assignment)
@@ -75,7 +82,7 @@ def grade_submission(path: Path | str, assignment_name: str, config: GraderConfi
     except SubmissionError as error:
         result.error = str(error)
         result.checks = _zero(assignment, points, Outcome.ERROR, f"Not graded: {error}")
-        return result
+        return result, None
     program = plan_program(submission.cells, assignment.function_names())
     with StudentRunner(program, config.grading, config.limits.to_limits(), time_budget(config, assignment)) as runner:
         result.isolation = runner.isolation
@@ -84,7 +91,7 @@ def grade_submission(path: Path | str, assignment_name: str, config: GraderConfi
         except StudentCrash as crash:  # lost while answering the first question: every task is not run
             result.checks = _zero(assignment, points, Outcome.FAILED, f"Not run: {crash}")
             result.notes = list(runner.notes)
-            return result
+            return result, program.definitions
         for task in assignment.tasks:
             if runner.spent():
                 result.checks.extend(CheckResult(task.name, check, 0.0, float(points[task.name][check]),
@@ -102,7 +109,7 @@ def grade_submission(path: Path | str, assignment_name: str, config: GraderConfi
                                      for check in assignment.check_names(task))
         result.notes = list(runner.notes)
         result.timeouts = runner.timeouts
-    return result
+    return result, program.definitions
 
 
 def time_budget(config: GraderConfig, assignment: Assignment) -> float:

@@ -63,7 +63,7 @@ def _in_task(*args: Any, **kwargs: Any) -> str:
 
 
 def instrument() -> None:
-    batch_run.grade_submission = _timed("grading: other", grading.grade_submission)
+    batch_run.grade_with_code = _timed("grading: other", grading.grade_with_code)
     grading.load_submission = _timed("read the notebook", grading.load_submission)
     grading.plan_program = _timed("plan the program (ast)", grading.plan_program)
     StudentRunner._start = _timed(lambda self, first=False, **_: "worker start" if first else "worker restart",

@@ -59,8 +59,8 @@ def _honest_class(folder: Path, count: int = 3) -> Path:
 
 
 def _failing_for(sid: str, failure):
-    """grade_submission, except that for `sid` the grader itself fails (`failure` is called instead)."""
-    real = batch.grade_submission
+    """grade_with_code, except that for `sid` the grader itself fails (`failure` is called instead)."""
+    real = batch.grade_with_code
 
     def grade(path, assignment, config, *args, **kwargs):
         if Path(path).stem == sid or Path(path).name == sid:
@@ -81,7 +81,7 @@ def test_a_grader_exception_costs_only_its_submission(tmp_path: Path, fast_confi
     grade.json) while the others are graded, and do a rerun and --force end the same way, never aborting?"""
     klass = _honest_class(tmp_path / "class")
     write_submission(klass, "poison", reference_source("backprop"))
-    monkeypatch.setattr(batch, "grade_submission", _failing_for("poison", _raise_value_error))
+    monkeypatch.setattr(batch, "grade_with_code", _failing_for("poison", _raise_value_error))
     out = tmp_path / "out"
     for run in ("first", "rerun", "force"):
         report = grade_batch([klass], assignment="backprop", out_dir=out, config=fast_config, jobs=jobs,
@@ -94,6 +94,9 @@ def test_a_grader_exception_costs_only_its_submission(tmp_path: Path, fast_confi
         assert "Traceback" in record["internal_error"] and "zero point five" in record["internal_error"]
         student_view = (out / "poison" / "results.json").read_text()
         assert "Traceback" not in student_view and "internal error" in student_view
+        # the grader sent no code: the TAs' page still shows what the student wrote, read from the file here
+        code = json.loads((out / "poison" / "code.json").read_text())
+        assert "linear_forward" in [d["name"] for d in code["definitions"]]
         assert report.summary["failures"]["not_graded"] == {"internal error": 1}
         # an internal error is graded again on every run (the grader may have been fixed); the rest is reused
         assert report.graded == (4 if run != "rerun" else 1), run
@@ -106,7 +109,7 @@ def test_a_grader_process_that_dies_costs_only_its_submission(tmp_path: Path, fa
     klass = _honest_class(tmp_path / "class", count=4)
     write_submission(klass, "fatal", reference_source("backprop"))
     # Runs in a grader process this test's batch forked: it kills itself and nothing else.
-    monkeypatch.setattr(batch, "grade_submission",
+    monkeypatch.setattr(batch, "grade_with_code",
                         _failing_for("fatal", lambda: os.kill(os.getpid(), signal.SIGKILL)))
     report = grade_batch([klass], assignment="backprop", out_dir=tmp_path / "out", config=fast_config, jobs=2)
     rows = _rows(tmp_path / "out")

@@ -203,7 +203,7 @@ def test_canvas_csv_leaves_the_score_of_an_internal_error_blank(fast_config, tmp
         raise RuntimeError("a bug of the grader")
 
     write_submission(tmp_path, "victim", reference_source("backprop"))
-    monkeypatch.setattr(batch, "grade_submission", broken)
+    monkeypatch.setattr(batch, "grade_with_code", broken)
     grade_batch([tmp_path / "victim.py"], assignment="backprop", out_dir=tmp_path / "out", config=fast_config, jobs=1)
     (row,) = _rows(tmp_path / "out", "canvas.csv")
     assert row["SIS User ID"] == "victim" and row["backprop"] == ""

@@ -25,6 +25,19 @@ def test_magics_and_shell_lines_become_no_ops():
     assert strip_magics("%%time\nfor i in range(10): pass") == ""
 
 
+def test_the_plan_keeps_each_top_level_def_and_class_as_written():
+    """For code.json: is every top-level def and class kept with its cell, first line (its decorator's) and text
+    as written (a magic inside it included), and nothing else, however the cells parse?"""
+    cells = (Cell(1, "import numpy as np\nfor i in range(3):\n    pass"),
+             Cell(2, "x = 1\n\n@staticmethod\ndef f(a):\n    %time a\n    return a  # done\nclass K: pass"),
+             Cell(3, "def broken(:\n    pass\n\ndef g():\n    return 2"))
+    program = plan_program(cells, ["f"])
+    assert [(d.name, d.cell, d.line, d.script, d.source) for d in program.definitions] == [
+        ("f", 2, 3, False, "@staticmethod\ndef f(a):\n    %time a\n    return a  # done"),
+        ("K", 2, 7, False, "class K: pass"),
+        ("g", 3, 4, False, "def g():\n    return 2")]
+
+
 def test_definitions_run_and_experiments_are_skipped():
     """Are loops, bare calls and __main__ blocks skipped, while defs, imports and assignments run?"""
     source = ("import numpy as np\nEPS = 1e-8\n@staticmethod\ndef f(x):\n    return x\n"

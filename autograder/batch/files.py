@@ -11,18 +11,16 @@ cut. A killed process loses nothing, since what it wrote is in the page cache.
 """
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from autograder.intake.submission import load_submission
 from autograder.results import Outcome, SubmissionResult, result_to_dict
-from autograder.sandbox.program import strip_magics
-from autograder.sandbox.syntax import parse_parts
+from autograder.sandbox.program import Definition, plan_program
 
 MAX_CODE_CHARS = 1_000_000  # of definitions in code.json: what a TA reads on a page, not an archive of the file
 
@@ -117,37 +115,36 @@ def make_record(result: SubmissionResult, *, filing: dict[str, Any], source_sha2
             "fingerprint": fingerprint, "execution_time": round(execution_time, 3), "results_sha256": results_sha256}
 
 
-def code_record(path: Path, digest: str) -> dict[str, Any] | None:
-    """The top-level functions and classes of a submission as written (decorators included), each with its cell
-    and first line in the cell's own numbering, the one errors name ("<cell 15>, line 3"); None when the
-    submission cannot be read. `digest` (its source_sha256) ties the file to the grade.json graded from it."""
+def code_definitions(definitions: Iterable[Definition]) -> list[dict[str, Any]]:
+    """code.json's list: each top-level function and class as written, with its cell and first line in the
+    cell's own numbering, the one errors name ("<cell 15>, line 3"), up to MAX_CODE_CHARS in all."""
+    kept, total = [], 0
+    for definition in definitions:
+        total += len(definition.source)
+        if total > MAX_CODE_CHARS:
+            break
+        kept.append({"name": definition.name, "cell": definition.cell, "line": definition.line,
+                     "script": definition.script, "source": definition.source})
+    return kept
+
+
+def definitions_in_file(path: Path) -> list[dict[str, Any]] | None:
+    """code_definitions of the submission at `path`, read here: for one the grader failed on, which sent none.
+    None when it cannot be read."""
     try:
-        cells = load_submission(path).cells
-        definitions, total = [], 0
-        for cell in cells:
-            lines = cell.source.splitlines()  # strip_magics keeps every line where it was: the numbers agree
-            for node in parse_parts(strip_magics(cell.source))[0]:
-                if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                    continue
-                first = min([node.lineno] + [d.lineno for d in node.decorator_list])
-                source = "\n".join(lines[first - 1:node.end_lineno])
-                total += len(source)
-                if total > MAX_CODE_CHARS:
-                    break
-                definitions.append({"name": node.name, "cell": cell.index, "line": first, "script": cell.script,
-                                    "source": source})
+        return code_definitions(plan_program(load_submission(path).cells).definitions)
     except Exception:  # noqa: BLE001 - unreadable (the grade says why) or hostile: no code file, never a failed grade
         return None
-    return {"source_sha256": digest, "definitions": definitions}
 
 
-def write_code(out_dir: Path, sid: str, path: Path, digest: str) -> None:
-    """DIR/<id>/code.json from the submission at `path`, atomically; a stale one goes when there is no code."""
+def write_code(out_dir: Path, sid: str, definitions: list[dict[str, Any]] | None, digest: str) -> None:
+    """DIR/<id>/code.json, atomically: the definitions the grader sent, tied by `digest` (the source_sha256) to
+    the grade.json graded from the same bytes; a stale one goes when there are none (an unreadable file)."""
     target = Path(out_dir) / sid / "code.json"
-    record = code_record(path, digest)
-    if record is None:
+    if definitions is None:
         target.unlink(missing_ok=True)
     else:
+        record = {"source_sha256": digest, "definitions": definitions}
         write_atomic(target, json.dumps(record, sort_keys=True, separators=(",", ":")) + "\n", durable=False)
 
 

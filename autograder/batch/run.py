@@ -32,6 +32,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from autograder.batch.files import (
+    code_definitions,
+    definitions_in_file,
     make_record,
     write_code,
     write_record,
@@ -49,7 +51,7 @@ from autograder.batch.pool import Died, GraderPool, Interrupted, interrupted_by_
 from autograder.batch.records import filing, refiled, resumable
 from autograder.course.config import ConfigError, GraderConfig
 from autograder.course.registry import ASSIGNMENTS, assignment_digest
-from autograder.grading import grade_submission, points_for
+from autograder.grading import grade_with_code, points_for
 from autograder.intake.archives import scratch_folder
 from autograder.intake.discover import expand
 from autograder.intake.submission import source_digest, submission_id
@@ -246,14 +248,15 @@ def grade_reply(path: Path, sid: str, *, assignment: str, config: GraderConfig) 
     """
     started = time.monotonic()
     try:
-        result = grade_submission(path, assignment, config)
+        result, definitions = grade_with_code(path, assignment, config)
     except Exception as error:  # noqa: BLE001 - a bug of the grader must cost this submission only
         if isinstance(error, OSError) and error.errno in NO_SPACE:
             return json.dumps({"output_error": {"errno": error.errno, "strerror": error.strerror,
                                                 "filename": str(error.filename or "")}})
         return json.dumps({"internal_error": f"the grader raised {type(error).__name__}",
                            "trace": traceback.format_exc()})
-    return json.dumps({"result": result_to_dict(result), "elapsed": time.monotonic() - started})
+    code = None if definitions is None else code_definitions(definitions)
+    return json.dumps({"result": result_to_dict(result), "elapsed": time.monotonic() - started, "code": code})
 
 
 def parse_reply(reply: bytes | str) -> dict[str, Any]:
@@ -280,8 +283,9 @@ def accept_reply(path: Path, sid: str, digest: str, message: dict[str, Any], *, 
             result, elapsed = result_from_dict(message["result"]), float(message["elapsed"])
             if result.id != sid or result.assignment != assignment:  # it would be filed under another id
                 raise ValueError(f"a result of {result.assignment}/{result.id}")
+            code = message.get("code")
             return _write_one(path, sid, digest, result, elapsed, out_dir=out_dir, config=config,
-                              fingerprint=fingerprint)
+                              fingerprint=fingerprint, code=code if isinstance(code, list) else None)
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         message = {"internal_error": "the grader's reply could not be read",
                    "trace": f"{type(error).__name__}: {error}"}
@@ -301,17 +305,18 @@ def _write_internal_error(path: Path, sid: str, digest: str, why: str, trace: st
                                  f"Not graded: {error}") for task in spec.tasks for check in spec.check_names(task)]
     extra = {"internal_error": str(trace or why)[-MAX_TRACEBACK_CHARS:]}
     return _write_one(path, sid, digest, result, 0.0, out_dir=out_dir, config=config, fingerprint=fingerprint,
-                      extra=extra)
+                      code=definitions_in_file(path), extra=extra)
 
 
 def _write_one(path: Path, sid: str, digest: str, result: SubmissionResult, elapsed: float, *, out_dir: Path,
-               config: GraderConfig, fingerprint: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+               config: GraderConfig, fingerprint: str, code: list[dict[str, Any]] | None,
+               extra: dict[str, Any] | None = None) -> dict[str, Any]:
     try:
         results_sha256 = write_result(out_dir, result, execution_time=elapsed)
         record = make_record(result, filing=filing(path, sid, config.batch), source_sha256=digest,
                              fingerprint=fingerprint, execution_time=elapsed, results_sha256=results_sha256)
         record.update(extra or {})
-        write_code(out_dir, sid, path, digest)  # before grade.json, which is written last
+        write_code(out_dir, sid, code, digest)  # before grade.json, which is written last
         write_record(out_dir, record)
     except OSError as error:
         raise OutputError(_with_filename(error, out_dir / sid)) from None

@@ -54,10 +54,23 @@ class Statement:
 
 
 @dataclass(frozen=True)
+class Definition:
+    """A top-level function or class as the student wrote it (decorators and magics included), for the TAs'
+    pages; `line` is its first line in its cell."""
+
+    name: str
+    cell: int
+    line: int
+    script: bool
+    source: str
+
+
+@dataclass(frozen=True)
 class Program:
     statements: tuple[Statement, ...]
     problems: tuple[str, ...]  # what could not be parsed or is skipped although graded code needs it, and why
     lost: dict[str, str] = field(default_factory=dict)  # name defined only in lines that do not parse -> why
+    definitions: tuple[Definition, ...] = ()  # every top-level def and class that parses, in notebook order
 
 
 @dataclass(frozen=True)
@@ -67,6 +80,7 @@ class _Facts:
     modules) is added by plan_program."""
 
     line: int  # its first line (a decorator's, if it has one)
+    end: int  # its last line
     source: str  # its text, as it will run
     shape: str  # "import", "checker import", "def" (or class), "kept" (other definitions), "main guard", "other"
     name: str  # a def's or class's name, else ""
@@ -108,6 +122,7 @@ def plan_program(cells: tuple[Cell, ...], graded: Iterable[str] = ()) -> Program
     parsed: list[_TopLevel] = []
     checker_names: set[str] = set()  # names bound to the local checker (autograder.local), not graded code
     modules: set[str] = set()  # names bound by imports: calling their methods (`np.random.seed`) changes no table
+    definitions: list[Definition] = []
     for cell in cells:
         analysed = _remembered(cell.source)  # a class shares most cells (the template's, the experiments')
         if analysed is None:
@@ -125,6 +140,7 @@ def plan_program(cells: tuple[Cell, ...], graded: Iterable[str] = ()) -> Program
             problems.append(_unparsed_note(cell, part, whole=not analysed[1] and len(analysed[0]) == 1))
             for name in part.names:
                 lost.setdefault(name, f"{place(cell, part.line)}: {part.reason}")
+        definitions.extend(_as_written(cell, analysed[1]))
         for facts in analysed[1]:
             kind = _kind(facts, checker_names)
             modules.update(facts.imported)
@@ -140,7 +156,16 @@ def plan_program(cells: tuple[Cell, ...], graded: Iterable[str] = ()) -> Program
         if p.kind in ("main guard", "checker") and p.writes & everything:
             problems.extend(_skipped_notes(p, needed, graded))
     defined = set().union(*(p.writes for p in parsed if p.kind == "definition"))
-    return Program(tuple(statements), tuple(problems), {n: why for n, why in lost.items() if n not in defined})
+    return Program(tuple(statements), tuple(problems), {n: why for n, why in lost.items() if n not in defined},
+                   tuple(definitions))
+
+
+def _as_written(cell: Cell, statements: tuple[_Facts, ...]) -> list[Definition]:
+    """The cell's top-level defs and classes in its own text: strip_magics keeps every line where it was, so the
+    planned lines are the written ones."""
+    defs = [facts for facts in statements if facts.shape == "def"]
+    lines = cell.source.splitlines() if defs else []
+    return [Definition(f.name, cell.index, f.line, cell.script, "\n".join(lines[f.line - 1:f.end])) for f in defs]
 
 
 def _statement_text(source: str, lines: list[str], body: list[ast.stmt], i: int) -> tuple[int, str | None]:
@@ -170,8 +195,8 @@ def _facts(node: ast.stmt, line: int, text: str, flow: tuple[frozenset[str], ...
         if not main_guard:
             loads, stores = names_in(node)
         first = tuple(sorted(first_changes(node).items()))  # for the note if it stays skipped
-    return _Facts(line, text, shape, node.name if isinstance(node, DEFS) else "", imported, loads, stores, first,
-                  *flow)
+    return _Facts(line, node.end_lineno or line, text, shape, node.name if isinstance(node, DEFS) else "", imported,
+                  loads, stores, first, *flow)
 
 
 def _kind(facts: _Facts, checker_names: set[str]) -> str:
