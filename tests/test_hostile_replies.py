@@ -21,7 +21,9 @@ from tests.test_hostile import (  # noqa: F401  fixtures, used by name
     PROTOCOL_FD,
     assert_full_marks_except,
     feedback,
+    full_marks,
     grade_appended,
+    grade_source,
     hostile_config,
     make_config,
     workers,
@@ -193,6 +195,68 @@ def test_a_send_to_a_worker_that_never_reads_has_a_deadline(hostile_config: Grad
         assert time.monotonic() - start < 5
     finally:
         worker.close()
+
+
+def test_steps_are_announced_without_frames(hostile_config: GraderConfig) -> None:
+    """A load of 60 quick statements is answered by one frame: each step is announced on the progress page,
+    not by a frame the grader wakes up to read (those were 66 of the ~95 frames a notebook cost). A statement
+    that then hangs where the worker's alarm cannot stop it is still named, from the page, once it is lost."""
+    from autograder.sandbox.workers import Worker, WorkerLost
+    worker = Worker(hostile_config.limits.to_limits())
+    frames = []
+    receive = worker._receive
+    worker._receive = lambda *args: frames.append(1) or receive(*args)
+    try:
+        statements = [{"source": f"x{i} = {i}", "filename": "<cell 1>", "line": i + 1} for i in range(60)]
+        reply, _ = worker.request({"op": "load", "each": 1.0, "statements": statements}, 60.0, each=1.0)
+        assert len(reply["replies"]) == 60 and len(frames) == 1
+        hang = {"source": "import signal\nsignal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGALRM])\nwhile True:"
+                          "\n    pass", "filename": "<cell 2>", "line": 1}
+        start = time.monotonic()
+        with pytest.raises(WorkerLost, match="timed out"):
+            worker.request({"op": "load", "each": 0.5, "statements": statements[:3] + [hang]}, 20.0, each=0.5)
+        assert worker.started == 3 and time.monotonic() - start < 5
+    finally:
+        worker.close()
+
+
+def test_a_progress_page_that_keeps_moving_still_has_a_deadline(tmp_path: Path, hostile_config: GraderConfig
+                                                                ) -> None:
+    """Student code that keeps writing later steps of the request under way on the progress page (and eats the
+    worker's timeouts) gets each forged step a new deadline, but never past the request's own: the statement is
+    named on the replay, skipped, and what follows it graded."""
+    result, elapsed = grade_source(tmp_path, hostile_config, """
+import numpy as np
+
+try:
+    import struct as _struct, sys as _sys, time as _time
+    _frame = _sys._getframe()
+    while "channel" not in _frame.f_locals:
+        _frame = _frame.f_back
+    _page, _seq = _frame.f_locals["channel"].progress, _frame.f_locals["seq"][0]
+    _step = 1
+    while True:
+        try:
+            _step += 1
+            _struct.pack_into("<Q", _page, 0, ((_seq & 0xFFFFFFFF) << 32) | _step)
+            _time.sleep(0.01)
+        except BaseException:
+            pass
+except BaseException:
+    pass
+
+
+def relu_forward(x):
+    return np.maximum(x, 0), x
+
+
+def relu_backward(dout, cache):
+    return dout * (cache > 0)
+""")
+    assert elapsed < 30
+    assert any("cell" not in note and "line 4" in note and "skipped" in note for note in result.notes), result.notes
+    scores, full = result.task_scores(), full_marks(hostile_config)
+    assert scores["relu_forward"] == full["relu_forward"] and scores["relu_backward"] == full["relu_backward"]
 
 
 # ------------------------------------------------------------------------------------- 5. reply frame size

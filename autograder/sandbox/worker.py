@@ -10,6 +10,7 @@ from __future__ import annotations
 import builtins
 import copy
 import io
+import mmap
 import os
 import signal
 import struct
@@ -60,10 +61,12 @@ class CappedOutput(io.TextIOBase):
 
 
 class Channel:
-    """Frames over a pair of file descriptors."""
+    """Frames over a pair of file descriptors, and the progress page (wire.write_progress) shared with the grader."""
 
-    def __init__(self, read_fd: int, write_fd: int) -> None:
+    def __init__(self, read_fd: int, write_fd: int, progress_fd: int) -> None:
         self.read_fd, self.write_fd = read_fd, write_fd
+        self.progress = mmap.mmap(progress_fd, wire.PROGRESS_BYTES)
+        os.close(progress_fd)  # the mapping stays; the descriptor would only be one more for student code
 
     def receive(self) -> tuple[Any, wire.Frame]:
         header = self._read_exactly(4)
@@ -108,14 +111,14 @@ class Session:
         exec(_moved(code, request["line"] - 1), self.namespace)
         return {"ok": True}
 
-    def load(self, request: dict, inbox: wire.Frame, outbox: wire.Frame, notify: Any = None) -> dict:
+    def load(self, request: dict, inbox: wire.Frame, outbox: wire.Frame, step: Any = None) -> dict:
         """Run many statements in one request, each with its own time budget; report each one's outcome.
 
         A statement that times out stops the batch (the grader resumes after it), so one slow statement can
         never use up the time of the ones after it.
         """
         return self._each(request, "statements", lambda statement: self.exec_statement(statement, inbox, outbox),
-                          notify, stop_on_timeout=True)
+                          step, stop_on_timeout=True)
 
     def callables(self, request: dict, inbox: wire.Frame, outbox: wire.Frame) -> dict:
         names = [name for name in request["names"] if callable(self.namespace.get(name))]
@@ -134,13 +137,13 @@ class Session:
             reply["echo"] = [None if isinstance(s, wire.Handle) else outbox.encode(a) for s, a in zip(sent, args)]
         return reply
 
-    def calls(self, request: dict, inbox: wire.Frame, outbox: wire.Frame, notify: Any = None) -> dict:
+    def calls(self, request: dict, inbox: wire.Frame, outbox: wire.Frame, step: Any = None) -> dict:
         """Independent calls in one request, each timed on its own and each with its own outcome; the first
         timeout ends the request (the function would only hang again on the next case)."""
-        return self._each(request, "calls", lambda item: self.call(item, inbox, outbox), notify,
+        return self._each(request, "calls", lambda item: self.call(item, inbox, outbox), step,
                           stop_on_timeout=True)
 
-    def sweep(self, request: dict, inbox: wire.Frame, outbox: wire.Frame, notify: Any = None) -> dict:
+    def sweep(self, request: dict, inbox: wire.Frame, outbox: wire.Frame) -> dict:
         """The calls of numeric gradients: for each job, its inputs decoded once and then, per nudge
         [argument, flat index, step], `fn` called on fresh copies of them with that one entry moved, and only
         item `pick` of what it returns sent back. Each call is timed on its own; the first timeout ends it.
@@ -166,7 +169,7 @@ class Session:
             result = function(*args)
             return {"ok": True, "result": outbox.encode(result if pick is None else result[pick])}
 
-        return self._each({"items": items, "each": request["each"], "quiet": True}, "items", nudged_call, notify,
+        return self._each({"items": items, "each": request["each"], "quiet": True}, "items", nudged_call, None,
                           stop_on_timeout=True)
 
     def give_up(self, reasons: dict) -> None:
@@ -176,13 +179,15 @@ class Session:
             if callable(current) and not getattr(current, "given_up", False):
                 self.namespace[name] = _given_up(f"{name}: {reason}")
 
-    def _each(self, request: dict, key: str, run: Any, notify: Any, stop_on_timeout: bool = False) -> dict:
-        """Run `run` on each item of request[key] under its own alarm; one reply per item run."""
+    def _each(self, request: dict, key: str, run: Any, step: Any, stop_on_timeout: bool = False) -> dict:
+        """Run `run` on each item of request[key] under its own alarm; one reply per item run. Each item but
+        the first (which is implied) is announced by `step(index)` unless the request is quiet: the grader
+        gives each item it hears of its own deadline, and names the one under way if the worker is lost."""
         replies = []
-        announce = notify is not None and not request.get("quiet")  # the grader times each item it hears of
+        announce = step is not None and not request.get("quiet")
         for index, item in enumerate(request[key]):
-            if announce and index:  # the first one is implied
-                notify({"started": index})
+            if announce and index:
+                step(index)
             signal.setitimer(signal.ITIMER_REAL, float(request["each"]))
             try:
                 replies.append(run(item))
@@ -273,12 +278,15 @@ def serve(channel: Channel, session: Session) -> None:
     def send(message: dict, frame: wire.Frame | None = None) -> None:
         channel.send(dict(message, seq=seq[0]), frame)
 
+    def step(index: int) -> None:
+        wire.write_progress(channel.progress, seq[0] or 0, index)
+
     # Bound now, before any student code runs: a submission that patches Session later changes no handler.
-    load, calls, sweep = session.load, session.calls, session.sweep
+    load, calls = session.load, session.calls
     handlers = {
-        "load": lambda request, inbox, outbox: load(request, inbox, outbox, send),
-        "calls": lambda request, inbox, outbox: calls(request, inbox, outbox, send),
-        "sweep": lambda request, inbox, outbox: sweep(request, inbox, outbox, send),
+        "load": lambda request, inbox, outbox: load(request, inbox, outbox, step),
+        "calls": lambda request, inbox, outbox: calls(request, inbox, outbox, step),
+        "sweep": session.sweep,
         "callables": session.callables,
         "chain": session.chain,
     }
@@ -325,21 +333,23 @@ def main() -> None:
         serve_zygote(int(sys.argv[2]), start_worker)
         return
     # The grader's pipes move to private descriptors; fd 0 becomes /dev/null, fd 1 joins fd 2 (the log).
-    channel = Channel(os.dup(0), os.dup(1))
+    # Started as `... worker --progress FD`, FD being the progress page's descriptor.
+    channel = Channel(os.dup(0), os.dup(1), int(sys.argv[2]))
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.dup2(2, 1)
     run_worker(channel)
 
 
-def start_worker(request_fd: int, reply_fd: int, log_fd: int) -> None:
-    """The body of a worker forked by the zygote: its pipes arrive as descriptors, its output goes to the log."""
+def start_worker(request_fd: int, reply_fd: int, log_fd: int, progress_fd: int) -> None:
+    """The body of a worker forked by the zygote: its pipes and progress page arrive as descriptors, its output
+    goes to the log."""
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.dup2(log_fd, 1)
     os.dup2(log_fd, 2)
     os.close(log_fd)
-    run_worker(Channel(request_fd, reply_fd))
+    run_worker(Channel(request_fd, reply_fd, progress_fd))
 
 
 if __name__ == "__main__":

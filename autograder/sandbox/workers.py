@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import mmap
 import multiprocessing.util
 import os
 import secrets
@@ -146,25 +147,32 @@ class Worker:
         request_read, self.request_fd = os.pipe()
         self.reply_fd, reply_write = os.pipe()
         log_fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        # Which step of a request the worker is on (wire.read_progress): shared memory, read only when needed.
+        progress_fd = os.memfd_create("autograder-progress", os.MFD_CLOEXEC)
+        os.ftruncate(progress_fd, wire.PROGRESS_BYTES)
+        self.progress = mmap.mmap(progress_fd, wire.PROGRESS_BYTES)
         self.zygote = shared_zygote()
         self.popen: subprocess.Popen | None = None
         try:
             if self.zygote is not None:
-                self.pid = self.zygote.spawn(request_read, reply_write, log_fd)
+                self.pid = self.zygote.spawn(request_read, reply_write, log_fd, progress_fd)
             else:
                 self.popen = subprocess.Popen(
-                    [sys.executable, "-E", "-s", "-m", "autograder.sandbox.worker"], stdin=request_read,
-                    stdout=reply_write, stderr=log_fd, cwd=PACKAGE_PARENT, env=worker_env(),
-                    start_new_session=True)
+                    [sys.executable, "-E", "-s", "-m", "autograder.sandbox.worker", "--progress", str(progress_fd)],
+                    stdin=request_read, stdout=reply_write, stderr=log_fd, pass_fds=[progress_fd],
+                    cwd=PACKAGE_PARENT, env=worker_env(), start_new_session=True)
                 self.pid = self.popen.pid
         finally:
-            for fd in (request_read, reply_write, log_fd):
+            for fd in (request_read, reply_write, log_fd, progress_fd):
                 os.close(fd)
         os.set_blocking(self.request_fd, False)  # writes wait in select, with a deadline
         self.isolation = "none"
         self.ended = False  # its exit status is known: it is reaped, and its pid may belong to another process
         self.cleaned_up = False  # killed, and its uid swept of anything it left behind
         self.started: int | None = None
+        # The request under way: when its step ends (deadline), with `each` seconds per step, all by `final`.
+        self.deadline = self.final = 0.0
+        self.each: float | None = None
         # Address space (bytes) at the start, and the largest seen while the grader waited for the last reply:
         # a call that runs out of time while filling its memory is a memory failure, whichever limit came first.
         self.base_memory = self.call_memory = 0
@@ -186,25 +194,23 @@ class Worker:
         """Send one request (its arrays in `frame`) with a time budget; the reply and its frame, or WorkerLost
         after killing the worker.
 
-        With `each`, the worker announces every step it starts ({"started": i}) and each step gets `each`
-        seconds, within the overall `timeout`.
+        With `each`, the worker announces every step it starts on the progress page, and each step gets `each`
+        seconds, within the overall `timeout`: when a step's time is up, the page says whether another has
+        started since (a new deadline) or not (the worker is lost).
         """
         self.sequence += 1
         self._send(dict(message, timeout=timeout, seq=self.sequence), frame, timeout + GRACE_SECONDS)
         self.call_memory = self.base_memory
         self.started = 0 if each is not None else None  # the step under way, to name one that hangs or crashes
-        final = time.monotonic() + timeout + GRACE_SECONDS
-        deadline = final if each is None else min(final, time.monotonic() + each + GRACE_SECONDS)
-        while True:
-            reply, answer = self._receive(deadline)
-            # A frame of another request (student code can write to the reply pipe) would shift every later
-            # answer: the worker is lost, and the step under way named, instead.
-            if reply.pop("seq", None) != self.sequence:
-                raise self._lost("the worker broke the protocol (a reply out of turn)")
-            if each is None or set(reply) != {"started"}:
-                return reply, answer
-            self.started = reply["started"] if type(reply["started"]) is int else None
-            deadline = min(final, time.monotonic() + each + GRACE_SECONDS)
+        self.final = time.monotonic() + timeout + GRACE_SECONDS
+        self.each = each
+        self.deadline = self.final if each is None else min(self.final, time.monotonic() + each + GRACE_SECONDS)
+        reply, answer = self._receive()
+        # A frame of another request (student code can write to the reply pipe) would shift every later
+        # answer: the worker is lost, and the step under way named, instead.
+        if reply.pop("seq", None) != self.sequence:
+            raise self._lost("the worker broke the protocol (a reply out of turn)")
+        return reply, answer
 
     def close(self) -> None:
         """End the worker and every process it started, then remove its scratch folder."""
@@ -215,6 +221,7 @@ class Worker:
             except OSError:
                 pass
         self.request_fd = self.reply_fd = -1
+        self.progress.close()
         shutil.rmtree(self.scratch, ignore_errors=True)
 
     def _kill(self) -> None:
@@ -270,23 +277,28 @@ class Worker:
         except OSError:
             raise self._lost("the worker process ended") from None
 
-    def _receive(self, deadline: float) -> tuple[dict, wire.Frame]:
-        header = self._read(4, deadline)
+    def _receive(self, deadline: float | None = None) -> tuple[dict, wire.Frame]:
+        """One frame, by `deadline` or, in a request, by the deadline of the step under way (self.deadline)."""
+        if deadline is not None:
+            self.deadline, self.each = deadline, None
+        header = self._read(4)
         (length,) = struct.unpack(">I", header)
         if length > wire.MAX_FRAME_BYTES:
             raise self._lost("the worker sent an oversized message")
         try:
-            reply, frame = wire.loads(self._read(length, deadline))
+            reply, frame = wire.loads(self._read(length))
         except wire.WireError as exc:
             raise self._lost(f"the worker broke the protocol ({exc})") from None
         if not isinstance(reply, dict):
             raise self._lost("the worker broke the protocol")
         return reply, frame
 
-    def _read(self, n: int, deadline: float) -> bytes:
+    def _read(self, n: int) -> bytes:
         chunks, remaining = [], n
         while remaining:
-            left = deadline - time.monotonic()
+            left = self.deadline - time.monotonic()
+            if left <= 0 and self._next_step():
+                continue
             if left <= 0:
                 self._sample_memory()
                 raise self._lost("timed out")
@@ -299,6 +311,22 @@ class Worker:
             chunks.append(chunk)
             remaining -= len(chunk)
         return b"".join(chunks)
+
+    def _next_step(self) -> bool:
+        """Has the worker started a later step of the request since the last look? Then it is the one under way
+        and the deadline is its own."""
+        step = self._step_now()
+        if step is None or self.started is None or step <= self.started:
+            return False
+        self.started = step
+        self.deadline = min(self.final, time.monotonic() + self.each + GRACE_SECONDS)
+        return self.deadline > time.monotonic()
+
+    def _step_now(self) -> int | None:
+        """The step of the request under way the progress page names, if the request has steps."""
+        if self.each is None or self.progress.closed:
+            return None
+        return wire.read_progress(self.progress, self.sequence)
 
     def _sample_memory(self) -> None:
         self.call_memory = max(self.call_memory, self._memory_in_use() or 0)
@@ -331,6 +359,9 @@ class Worker:
         return f"the worker exited with code {code}"
 
     def _lost(self, reason: str) -> WorkerLost:
+        step = self._step_now()  # read before the worker is gone: the step that hung, crashed or broke the protocol
+        if step is not None and self.started is not None and step > self.started:
+            self.started = step
         self._kill()
         return WorkerLost(reason)
 

@@ -61,7 +61,7 @@ def serve_zygote(fd: int, start_worker: Callable[[int, int, int], None]) -> None
     statuses: dict[int, int] = {}
     gc.freeze()  # keep the collector from writing to every inherited object, which would copy every page
     while True:
-        message, fds, _, _ = socket.recv_fds(control, 4096, 3)
+        message, fds, _, _ = socket.recv_fds(control, 4096, 4)
         if not message:
             return
         request = json.loads(message)
@@ -203,10 +203,10 @@ class Zygote:
         theirs.close()
         self.lock = threading.Lock()
 
-    def spawn(self, request_fd: int, reply_fd: int, log_fd: int) -> int:
+    def spawn(self, request_fd: int, reply_fd: int, log_fd: int, progress_fd: int) -> int:
         """Fork a worker wired to these descriptors; its pid."""
         with self.lock:
-            socket.send_fds(self.control, [b'{"op": "spawn"}'], [request_fd, reply_fd, log_fd])
+            socket.send_fds(self.control, [b'{"op": "spawn"}'], [request_fd, reply_fd, log_fd, progress_fd])
             return int(json.loads(self._receive())["pid"])
 
     def exit_status(self, pid: int) -> int | None:
