@@ -38,6 +38,19 @@ def test_the_plan_keeps_each_top_level_def_and_class_as_written():
         ("g", 3, 4, False, "def g():\n    return 2")]
 
 
+def test_a_notebook_outside_the_schema_is_read_without_an_error_in_the_log(tmp_path, caplog):
+    """A cell with a key nbformat's schema does not know (an old extension's) is read like any other, and the
+    batch log gets no 'Notebook JSON is invalid' line per such submission (nbformat.reads logged one)."""
+    notebook = notebook_from_source("def f(x):\n    return x", [], "backprop")
+    notebook.cells[-1]["made_up_key"] = 1
+    path = write_notebook(notebook, tmp_path / "odd.ipynb")
+    caplog.clear()  # writing it logged one
+    with caplog.at_level("DEBUG"):
+        cells = load_submission(path).cells
+    assert any("def f(x)" in cell.source for cell in cells)
+    assert not [r for r in caplog.records if "invalid" in r.getMessage()], caplog.records
+
+
 def test_definitions_run_and_experiments_are_skipped():
     """Are loops, bare calls and __main__ blocks skipped, while defs, imports and assignments run?"""
     source = ("import numpy as np\nEPS = 1e-8\n@staticmethod\ndef f(x):\n    return x\n"
