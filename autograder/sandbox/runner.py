@@ -188,7 +188,7 @@ class StudentRunner:
             reply, answer = self._request(message, total or each * max(1, calls), frame,
                                           each=None if total is not None else each)
             replies = reply.get("replies")
-            answered = sum(_stack_size(item) or 1 for item in replies) if isinstance(replies, list) else 0
+            answered = sum(wire.stack_size(item) or 1 for item in replies) if isinstance(replies, list) else 0
             # The worker stops at the first item that times out: the items after it were never called.
             if not isinstance(replies, list) or not replies or answered > calls or (
                     answered < calls and not (isinstance(replies[-1], dict) and replies[-1].get("timeout"))):
@@ -201,7 +201,7 @@ class StudentRunner:
                         result = outcome(item, answer)
                     except wire.WireError as exc:
                         raise self._malformed(str(exc)) from None
-                    if _stack_size(item):  # the outputs of that many calls, stacked by the worker (a sweep's)
+                    if wire.stack_size(item):  # the outputs of that many calls, stacked by the worker (a sweep's)
                         if not isinstance(result, np.ndarray) or result.ndim == 0 or len(result) != item["stack"]:
                             raise self._malformed("a stack of another number of answers")
                         outcomes.extend(result)
@@ -409,12 +409,6 @@ class StudentRunner:
                     kind, message = str(error.get("type", "error")), str(error.get("message", ""))
                     notes[statement] = with_removal(f"{kind}: {message[:300]}", kind, message)
             pending = pending[len(outcomes):]
-
-
-def _stack_size(item: Any) -> int:
-    """How many calls a reply item answers at once ({"stack": n, ...}); 0 for an item of one call."""
-    size = item.get("stack") if isinstance(item, dict) else None
-    return size if type(size) is int and size > 0 else 0
 
 
 class _LostWhileLoading(Exception):

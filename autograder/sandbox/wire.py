@@ -104,6 +104,13 @@ def read_progress(page: Any, seq: int) -> int | None:
     return word & 0xFFFFFFFF if word >> 32 == seq & 0xFFFFFFFF else None
 
 
+def stack_size(item: Any) -> int:
+    """How many calls a reply item answers at once ({"stack": n, "result": their n outputs stacked}, as a sweep's
+    worker sends them); 0 for an item of one call."""
+    size = item.get("stack") if isinstance(item, dict) else None
+    return size if type(size) is int and size > 0 else 0
+
+
 def follow(value: Any, results: list[Any]) -> Any:
     """In a chain of calls: a `Ref` becomes the earlier result it names (or an item of it); anything else stays."""
     if isinstance(value, Ref):
