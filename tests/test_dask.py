@@ -117,6 +117,49 @@ def test_a_cluster_grades_byte_for_byte_as_the_process_pool(cluster, fast_config
         assert (again.graded, again.reused) == (0, 6), out
 
 
+def test_a_task_carries_several_submissions_and_changes_no_grade(cluster, fast_config: GraderConfig, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch, bounded) -> None:
+    """A class of 24: are submissions sent several to a task (Dask's cost per task shared), each written once,
+    and is everything the process pool's, byte for byte?"""
+    klass = tmp_path / "class"
+    klass.mkdir()
+    for copy in range(6):
+        for example in sorted(EXAMPLES.glob("*.ipynb")) + sorted(EXAMPLES.glob("*.py")):
+            shutil.copy2(example, klass / f"{example.stem}{copy}{example.suffix}")
+    count = len(list(klass.iterdir()))
+    sizes: list[int] = []
+    submit = Client.submit
+
+    def counted(self, function, tasks, *args, **kwargs):
+        sizes.append(len(tasks))
+        return submit(self, function, tasks, *args, **kwargs)
+
+    monkeypatch.setattr(Client, "submit", counted)
+    pool = grade_batch([klass], assignment="backprop", out_dir=tmp_path / "pool", config=fast_config, jobs=2)
+    dask = grade_batch([klass], assignment="backprop", out_dir=tmp_path / "dask", config=fast_config,
+                       scheduler=cluster.scheduler_address)
+    assert count >= 20 and pool.graded == dask.graded == count and sum(sizes) == count
+    assert max(sizes) > 1 and len(sizes) < count, sizes
+    assert _outputs(tmp_path / "dask") == _outputs(tmp_path / "pool")
+
+
+def test_a_grader_toml_changed_between_tasks_is_read_again(fast_config: GraderConfig, tmp_path: Path) -> None:
+    """A worker checks its grader.toml once, not per task, but again as soon as the file changes: is a task after
+    an edit that gives other points refused?"""
+    from autograder.batch import dask_worker
+
+    own = tmp_path / "grader.toml"
+    own.write_text(fast_config.path.read_text())
+    task = {"assignment": "backprop", "config_path": str(own), "config_over": None,
+            "grader": dask_worker.grader_identity(load_config(own), "backprop")}
+    assert dask_worker._checked_config(task).path == own
+    assert dask_worker._checked_config(task).path == own  # from the cache
+    own.write_text(re.sub(r"^(linear_forward = \{[^}]*values = )\d+", r"\g<1>9", own.read_text(), count=1,
+                          flags=re.M))
+    with pytest.raises(dask_worker.Refused, match="points.linear_forward.values"):
+        dask_worker._checked_config(task)
+
+
 def _hanging(folder: Path, name: str, functions: list[str]) -> Path:
     """The reference with these functions replaced by ones that sleep: each costs its 1 s timeout once."""
     source = reference_source("backprop") + "".join(
