@@ -2,7 +2,8 @@
 
 Started by `sandbox.Worker` as ``python -m autograder.sandbox.worker``. It imports numpy, confines itself
 (`isolation.confine`) and only then reads student code. It speaks `wire` frames on two private pipe
-descriptors; the student's stdout and stderr go to a size-limited log file instead. It never sees the
+descriptors, and says which step of a request it is on in the progress page the grader shares with it; the
+student's stdout and stderr go to a size-limited log file instead. It never sees the
 reference or the checks: it runs what it is sent and reports what came back.
 """
 from __future__ import annotations
