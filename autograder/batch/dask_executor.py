@@ -3,9 +3,9 @@
 The same design as grading here (batch/run.py): for each submission the client sends its id and the raw
 bytes of its source file, a Dask worker grades them with its own grader and zygote (batch/dask_worker.py)
 and returns its reply as a str of JSON (a task carries up to PER_TASK submissions, a list of replies back),
-and the client alone turns replies into files (`accept_reply`), so
-resuming, atomic writes and the gradebook are exactly those of a run here. A submission that cannot be read
-(a link, a refused zip, a file past its cap) runs no student code and never leaves the client.
+and the client alone turns replies into files (`accept_reply`), so resuming, atomic writes and the gradebook
+are exactly those of a run here. A submission that cannot be read (a link, a refused zip, a file past its
+cap) runs no student code and never leaves the client.
 
 What comes back is trusted only as far as it must be: the client's Client deserializes results with msgpack
 alone, so a worker's reply can be a list of str and nothing that would be unpickled; it is parsed as JSON and a
@@ -17,7 +17,8 @@ Each reply is accepted once: a submission is sent once, and the first completion
 written (a completion seen again is ignored). A Dask worker that dies (a lost machine, a killed process)
 has its tasks run again elsewhere by the scheduler; one that kills every worker it runs on (dask's
 allowed-failures, 3 by default, then KilledWorker) is an internal error row for each submission of that task,
-regraded by a rerun. Tasks are sent a few per worker thread ahead, so a large class never sits in the scheduler's memory.
+regraded by a rerun. Tasks are sent a few per worker thread ahead, so a large class never sits in the
+scheduler's memory.
 
 `local:N` starts a LocalCluster of N worker processes with one thread each, for a trial on one machine. Its
 workers are daemonic processes; that does not stop them grading, since a zygote is started with subprocess,

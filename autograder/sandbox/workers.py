@@ -315,18 +315,18 @@ class Worker:
     def _next_step(self) -> bool:
         """Has the worker started a later step of the request since the last look? Then it is the one under way
         and the deadline is its own."""
-        step = self._step_now()
-        if step is None or self.started is None or step <= self.started:
+        if not self._catch_up():
             return False
-        self.started = step
         self.deadline = min(self.final, time.monotonic() + self.each + GRACE_SECONDS)
         return self.deadline > time.monotonic()
 
-    def _step_now(self) -> int | None:
-        """The step of the request under way the progress page names, if the request has steps."""
-        if self.each is None or self.progress.closed:
-            return None
-        return wire.read_progress(self.progress, self.sequence)
+    def _catch_up(self) -> bool:
+        """Move `started` on to the step the progress page names, if the request has steps and it is a later one."""
+        step = None if self.each is None or self.progress.closed else wire.read_progress(self.progress, self.sequence)
+        if step is None or self.started is None or step <= self.started:
+            return False
+        self.started = step
+        return True
 
     def _sample_memory(self) -> None:
         self.call_memory = max(self.call_memory, self._memory_in_use() or 0)
@@ -359,9 +359,7 @@ class Worker:
         return f"the worker exited with code {code}"
 
     def _lost(self, reason: str) -> WorkerLost:
-        step = self._step_now()  # read before the worker is gone: the step that hung, crashed or broke the protocol
-        if step is not None and self.started is not None and step > self.started:
-            self.started = step
+        self._catch_up()  # before the worker is gone: the step that hung, crashed or broke the protocol
         self._kill()
         return WorkerLost(reason)
 

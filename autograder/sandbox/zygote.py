@@ -39,7 +39,7 @@ TASKS: list[int] = []  # in the zygote: a descriptor of its own /proc/self/task,
 # ---------------------------------------------------------------------------------------------- in the zygote
 
 
-def serve_zygote(fd: int, start_worker: Callable[[int, int, int], None]) -> None:
+def serve_zygote(fd: int, start_worker: Callable[[int, int, int, int], None]) -> None:
     """The zygote's loop: fork a worker per spawn request until the grader closes the socket."""
     import ctypes
 
