@@ -13,7 +13,7 @@ from autograder.course.registry import ASSIGNMENTS
 from autograder.course.tasks import Assignment
 from autograder.intake.submission import SubmissionError, load_submission, submission_id
 from autograder.local import PublicChecks
-from autograder.results import CheckResult, Outcome, SubmissionResult
+from autograder.results import CheckResult, Outcome, SubmissionResult, task_outcome
 from autograder.sandbox.numpy_removals import grader_versions
 from autograder.sandbox.program import Definition, plan_program
 from autograder.sandbox.runner import StudentCrash, StudentRunner
@@ -92,21 +92,22 @@ def grade_with_code(path: Path | str, assignment_name: str, config: GraderConfig
             result.checks = _zero(assignment, points, Outcome.FAILED, f"Not run: {crash}")
             result.notes = list(runner.notes)
             return result, program.definitions
+        failing: set[str] = set()  # tasks so far that did not pass: a trained model says which of its layers
         for task in assignment.tasks:
             if runner.spent():
-                result.checks.extend(CheckResult(task.name, check, 0.0, float(points[task.name][check]),
-                                                 Outcome.FAILED, f"Not run: {runner.spent_reason()}")
-                                     for check in assignment.check_names(task))
-                continue
-            failing = frozenset(t for t, outcome in result.task_outcomes().items() if outcome is not Outcome.PASSED)
-            ctx = TaskContext(assignment, runner, reference, config, points[task.name], defined,
-                              public=public is not None, failing=failing, lost=program.lost)
-            try:
-                result.checks.extend(grade_task(ctx, task))
-            except StudentCrash as crash:  # the worker was lost too often: the rest scores 0, with the reason
-                result.checks.extend(CheckResult(task.name, check, 0.0, float(points[task.name][check]),
-                                                 Outcome.FAILED, f"Not run: {crash}")
-                                     for check in assignment.check_names(task))
+                checks = [CheckResult(task.name, check, 0.0, float(points[task.name][check]), Outcome.FAILED,
+                                      f"Not run: {runner.spent_reason()}") for check in assignment.check_names(task)]
+            else:
+                ctx = TaskContext(assignment, runner, reference, config, points[task.name], defined,
+                                  public=public is not None, failing=frozenset(failing), lost=program.lost)
+                try:
+                    checks = grade_task(ctx, task)
+                except StudentCrash as crash:  # the worker was lost too often: the rest scores 0, with the reason
+                    checks = [CheckResult(task.name, check, 0.0, float(points[task.name][check]), Outcome.FAILED,
+                                          f"Not run: {crash}") for check in assignment.check_names(task)]
+            result.checks.extend(checks)
+            if checks and task_outcome(checks) is not Outcome.PASSED:
+                failing.add(task.name)
         result.notes = list(runner.notes)
         result.timeouts = runner.timeouts
     return result, program.definitions

@@ -74,17 +74,18 @@ class SubmissionResult:
         outcomes: dict[str, list[CheckResult]] = {}
         for check in self.checks:
             outcomes.setdefault(check.task, []).append(check)
-        summary = {}
-        for task, checks in outcomes.items():
-            if all(c.outcome is Outcome.NOT_ATTEMPTED for c in checks):
-                summary[task] = Outcome.NOT_ATTEMPTED
-            elif all(c.score >= c.max_score for c in checks):
-                summary[task] = Outcome.PASSED
-            elif sum(c.score for c in checks) == 0:
-                summary[task] = Outcome.FAILED
-            else:
-                summary[task] = Outcome.PARTIAL
-        return summary
+        return {task: task_outcome(checks) for task, checks in outcomes.items()}
+
+
+def task_outcome(checks: list[CheckResult]) -> Outcome:
+    """The outcome of one task from its checks: not attempted, passed (full marks), failed (nothing) or partial."""
+    if all(c.outcome is Outcome.NOT_ATTEMPTED for c in checks):
+        return Outcome.NOT_ATTEMPTED
+    if all(c.score >= c.max_score for c in checks):
+        return Outcome.PASSED
+    if sum(c.score for c in checks) == 0:
+        return Outcome.FAILED
+    return Outcome.PARTIAL
 
 
 def result_to_dict(result: SubmissionResult) -> dict:

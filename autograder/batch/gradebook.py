@@ -121,10 +121,12 @@ def summarize(assignment: Assignment, chosen: list[Graded], superseded: list[Gra
     results = [item.result for item in chosen]
     graded = [r for r in results if r.error is None]
     tasks = {}
+    # Once per record, not once per task and record: each walks all of a record's checks.
+    per_record = [(r.task_scores(), r.task_outcomes()) for r in graded]
     for task in assignment.tasks:
-        scores = [r.task_scores().get(task.name, 0.0) for r in graded]
+        scores = [task_scores.get(task.name, 0.0) for task_scores, _ in per_record]
         maximum = sum(c.max_score for c in (graded[0].checks if graded else []) if c.task == task.name)
-        outcomes = [r.task_outcomes().get(task.name) for r in graded]
+        outcomes = [task_outcomes.get(task.name) for _, task_outcomes in per_record]
         tasks[task.name] = {
             "max": number(maximum),
             "mean": number(round(statistics.fmean(scores), 4)) if scores else None,

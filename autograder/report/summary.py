@@ -155,9 +155,10 @@ def task_order(graded: list[Submission]) -> list[str]:
 
 def task_rates(graded: list[Submission]) -> list[TaskRate]:
     rows = []
+    per_submission = [(s.result.task_scores(), s.result.task_outcomes()) for s in graded]  # once each, not per task
     for task in task_order(graded):
-        outcomes = [s.result.task_outcomes().get(task) for s in graded]
-        scores = [s.result.task_scores().get(task, 0.0) for s in graded]
+        outcomes = [task_outcomes.get(task) for _, task_outcomes in per_submission]
+        scores = [task_scores.get(task, 0.0) for task_scores, _ in per_submission]
         maximum = max(sum(c.max_score for c in s.result.checks if c.task == task) for s in graded)
         rows.append(TaskRate(task, maximum, statistics.fmean(scores), outcomes.count(Outcome.PASSED),
                              outcomes.count(Outcome.PARTIAL), outcomes.count(Outcome.FAILED),
