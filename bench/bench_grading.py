@@ -5,6 +5,7 @@
     python bench/bench_grading.py --count 1000 --jobs 1 2 --repeat 3  # medians of alternating runs
     python bench/bench_grading.py --count 1000 --jobs 1 2 --repeat 3 --dask 2  # and on a LocalCluster of 2
     python bench/bench_grading.py --count 1000 --jobs 2 --hangs 0.03  # what submissions that hang cost
+    python bench/bench_grading.py --count 1000 --jobs 2 --workdir DIR  # notebooks and results on another disk
 
 The batch mixes correct notebooks, realistic bugs from tests/mutants/ and untouched skeletons, written as real
 nbformat notebooks with the experiment cells students leave behind. Prints wall time per submission, amortized
@@ -94,11 +95,14 @@ def main() -> None:
                         help="also grade on a Dask LocalCluster of N worker processes, started once beforehand")
     parser.add_argument("--hangs", type=float, default=0.0, metavar="SHARE",
                         help="replace this share of the batch (e.g. 0.03) by submissions that hang in one function")
+    parser.add_argument("--workdir", type=Path, default=None, metavar="DIR",
+                        help="where the notebooks and results go (default: the system's temp folder); writing "
+                             "a notebook's results creates a folder and three files, whose cost is the disk's")
     args = parser.parse_args()
     config = load_config(ROOT / "grader.toml")
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         paths = make_batch(args.assignment, args.count, Path(tmp) / "subs", args.hangs)
-        print(f"{args.count} {args.assignment} notebooks (correct, buggy, not attempted)")
+        print(f"{args.count} {args.assignment} notebooks (correct, buggy, not attempted), in {tmp}")
         runs: dict[int, list[float]] = {jobs: [] for jobs in args.jobs}
         cluster = _local_cluster(args.dask) if args.dask else None
         if cluster is not None:  # its workers import the grader and start their zygotes before the timing
