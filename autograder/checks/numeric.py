@@ -18,11 +18,12 @@ def rel_error(received: np.ndarray, expected: np.ndarray, floor: float) -> float
     e = np.asarray(expected, dtype=np.float64)
     if r.size == 0:
         return 0.0 if np.all(np.isfinite(r)) and np.all(np.isfinite(e)) else float("inf")
-    # The largest magnitudes are NaN or inf exactly when some entry is: one reduction each tells both.
-    largest_r, largest_e = float(np.max(np.abs(r))), float(np.max(np.abs(e)))
+    # The largest magnitudes are NaN or inf exactly when some entry is: one reduction each tells both. The
+    # methods, not np.max: the grader makes ~80 of these per notebook and np.max's dispatch is a third of each.
+    largest_r, largest_e = float(np.abs(r).max()), float(np.abs(e).max())
     if not (math.isfinite(largest_r) and math.isfinite(largest_e)):
         return float("inf")
-    return float(np.max(np.abs(r - e))) / max(largest_r, largest_e, floor)
+    return float(np.abs(r - e).max()) / max(largest_r, largest_e, floor)
 
 
 def sample_entries(shapes: list[tuple[int, ...]], wrt: list[int], limit: int,
