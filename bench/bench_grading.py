@@ -9,11 +9,13 @@
 
 The batch mixes correct notebooks, realistic bugs from tests/mutants/ and untouched skeletons, written as real
 nbformat notebooks with the experiment cells students leave behind. Prints wall time per submission, amortized
-over the batch. Not a test: numbers depend on the machine.
+over the batch, and where the CPU went (per process kind, and the machine's busy and idle time). Not a test:
+numbers depend on the machine.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import sys
@@ -57,6 +59,37 @@ def _local_cluster(workers: int):
     from distributed import LocalCluster
 
     return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
+
+
+def cpu_counters(jobs: int) -> dict[str, float]:
+    """CPU seconds so far: this process's own, its reaped children's (the grader processes with their zygotes
+    and workers), this process's zygote's workers' and its own (with 1 job it is this process's), and the
+    machine's busy and idle time (/proc/stat; 0 where there is none)."""
+    own = os.times()
+    counters = {"self": own.user + own.system, "children": own.children_user + own.children_system}
+    if jobs == 1:
+        stats = shared_zygote().stats()
+        counters.update(workers=stats["worker_cpu_s"], zygote=stats["zygote_cpu_s"])
+    try:
+        ticks = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        hertz = os.sysconf("SC_CLK_TCK")
+        counters.update(idle=(ticks[3] + ticks[4]) / hertz, busy=(sum(ticks) - ticks[3] - ticks[4]) / hertz)
+    except (OSError, ValueError, IndexError):
+        counters.update(idle=0.0, busy=0.0)
+    return counters
+
+
+def cpu_split(jobs: int, before: dict[str, float], after: dict[str, float], count: int) -> str:
+    """Where the CPU of one run went, in ms per notebook."""
+    spent = {key: 1000 * (after[key] - before[key]) / count for key in after}
+    if jobs == 1:  # grading and writing in this process; its zygote forks the workers
+        parts = [("grader (this process: reading, grading, writing)", spent["self"]),
+                 ("workers", spent["workers"]), ("zygote", spent["zygote"])]
+    else:  # the grader processes, their zygotes and workers are children, reaped by the end of the batch
+        parts = [("batch process (writing)", spent["self"]),
+                 (f"{jobs} grader processes with their zygotes and workers", spent["children"])]
+    parts += [("machine busy", spent["busy"]), ("machine idle", spent["idle"])]
+    return ", ".join(f"{name} {ms:.1f}" for name, ms in parts)
 
 
 def _hangs(mutant: Path) -> bool:
@@ -104,6 +137,7 @@ def main() -> None:
         paths = make_batch(args.assignment, args.count, Path(tmp) / "subs", args.hangs)
         print(f"{args.count} {args.assignment} notebooks (correct, buggy, not attempted), in {tmp}")
         runs: dict[int, list[float]] = {jobs: [] for jobs in args.jobs}
+        splits: dict[int, list[str]] = {jobs: [] for jobs in args.jobs}  # where each run's CPU went
         cluster = _local_cluster(args.dask) if args.dask else None
         if cluster is not None:  # its workers import the grader and start their zygotes before the timing
             grade_batch(paths[:2 * args.dask], assignment=args.assignment, out_dir=Path(tmp) / "warm",
@@ -113,10 +147,13 @@ def main() -> None:
         for round_number in range(args.repeat):
             for jobs in args.jobs + ([0] if cluster is not None else []):
                 out = Path(tmp) / f"out{jobs}-{round_number}"
-                started = time.perf_counter()
                 where = {"scheduler": cluster.scheduler_address if jobs == 0 else ""} if cluster is not None else {}
+                counted = cpu_counters(jobs) if jobs else {}
+                started = time.perf_counter()
                 grade_batch(paths, assignment=args.assignment, out_dir=out, config=config, jobs=jobs or None, **where)
                 (runs[jobs] if jobs else on_dask).append(time.perf_counter() - started)
+                if jobs:
+                    splits[jobs].append(cpu_split(jobs, counted, cpu_counters(jobs), args.count))
                 shutil.rmtree(out)
         if cluster is not None:
             cluster.close()
@@ -129,6 +166,8 @@ def main() -> None:
                   f"speed-up {baseline / elapsed:.2f}x" + (f" (median of {len(times)} runs: {each} ms)"
                                                           if len(times) > 1 else ""))
             ours[jobs] = elapsed / args.count
+            median_run = times.index(sorted(times)[(len(times) - 1) // 2])
+            print(f"  CPU, ms per notebook (the median run): {splits[jobs][median_run]}")
         if on_dask:
             elapsed = statistics.median(on_dask)
             pool = statistics.median(runs[max(args.jobs)])

@@ -15,6 +15,9 @@ import pytest
 
 from autograder.batch.run import grade_batch
 from autograder.course.config import load_config
+from autograder.intake.submission import Cell
+from autograder.sandbox.program import plan_program
+from autograder.sandbox.runner import StudentRunner
 from tests.conftest import MUTANTS, ROOT, reference_source, write_submission
 
 
@@ -293,6 +296,23 @@ def test_zygote_reports_the_peak_memory_of_its_workers(config, tmp_path):
                 out_dir=tmp_path, config=config, jobs=1)
     stats = shared_zygote().stats()
     assert stats["workers"] >= 1 and 10_000 < stats["peak_rss_kb"] < config.limits.memory_mb * 1024
+
+
+def test_zygote_reports_the_cpu_time_of_its_workers_and_its_own(config, tmp_path):
+    """What the benchmark's CPU split reads: a worker that spins for 0.3 s of CPU adds at least that much to
+    worker_cpu_s once it is reaped, and the zygote's own time is counted apart."""
+    from autograder.sandbox.workers import shared_zygote
+
+    before = shared_zygote().stats()
+    spin = ("import time\n\ndef spin():\n    end = time.process_time() + 0.3\n"
+            "    while time.process_time() < end:\n        pass\n    return 1.0\n")
+    program = plan_program([Cell(1, spin)], ["spin"])
+    with StudentRunner(program, config.grading, config.limits.to_limits(), 30) as runner:
+        assert runner.call_many("spin", [[]])[0][0] == 1.0
+    after = shared_zygote().stats()
+    assert after["workers"] == before["workers"] + 1
+    assert 0.3 <= after["worker_cpu_s"] - before["worker_cpu_s"] < 5
+    assert 0 <= after["zygote_cpu_s"] - before["zygote_cpu_s"] < 0.3
 
 
 def _zygotes_and_orphan_zombies(marker: str) -> set[int]:

@@ -29,8 +29,9 @@ PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
 MAX_STATUSES = 4096
 END_WAIT_SECONDS = 1.0
-# In the zygote: workers reaped, the largest peak RSS among them, and how many needed a uid sweep.
-STATS = {"workers": 0, "peak_rss_kb": 0, "sweeps": 0}
+# In the zygote: workers reaped, the largest peak RSS among them, how many needed a uid sweep, and the CPU
+# time (user and system) the reaped workers used in all.
+STATS = {"workers": 0, "peak_rss_kb": 0, "sweeps": 0, "worker_cpu_s": 0.0}
 WORKERS: set[int] = set()  # in the zygote: pids of live workers
 VISIBLE_ENV = "AUTOGRADER_VISIBLE"  # what workers may see, as a JSON list of paths
 TASKS: list[int] = []  # in the zygote: a descriptor of its own /proc/self/task, kept across pivot_root
@@ -90,7 +91,8 @@ def serve_zygote(fd: int, start_worker: Callable[[int, int, int, int], None]) ->
         elif request["op"] == "stats":
             time.sleep(0.05)  # let the last workers be reaped
             _reap(statuses)
-            control.send(json.dumps(STATS).encode())
+            own = os.times()
+            control.send(json.dumps(dict(STATS, zygote_cpu_s=own.user + own.system)).encode())
 
 
 def _end(pid: int, uid: int | None, statuses: dict[int, int]) -> None:
@@ -176,6 +178,7 @@ def _reap(statuses: dict[int, int]) -> None:
             WORKERS.discard(pid)
             STATS["workers"] += 1
             STATS["peak_rss_kb"] = max(STATS["peak_rss_kb"], usage.ru_maxrss)
+            STATS["worker_cpu_s"] += usage.ru_utime + usage.ru_stime
         if len(statuses) > MAX_STATUSES:
             statuses.pop(next(iter(statuses)))
 
@@ -220,9 +223,10 @@ class Zygote:
         with self.lock:
             self.control.send(json.dumps({"op": "end", "pid": pid, "uid": uid}).encode())
 
-    def stats(self) -> dict[str, int]:
-        """Workers ended so far, the largest peak resident memory (KiB) any of them reached (from wait4), and
-        how many of them left processes behind that had to be swept."""
+    def stats(self) -> dict[str, float]:
+        """Workers ended so far, the largest peak resident memory (KiB) any of them reached (from wait4), how
+        many of them left processes behind that had to be swept, the CPU seconds they used in all
+        (worker_cpu_s) and the zygote's own (zygote_cpu_s: mostly forking them)."""
         with self.lock:
             self.control.send(b'{"op": "stats"}')
             return json.loads(self._receive())
