@@ -224,6 +224,20 @@ def test_a_python2_print_in_an_ungraded_helper_costs_nothing(tmp_path, config):
                             f"{line - 2}-{line} (show_shapes) were skipped, the rest of the file ran"]
 
 
+@pytest.mark.parametrize("dead", ["x = " + "lambda: " * 500 + "1", "x = " + "[" * 199 + "1" + "]" * 199],
+                         ids=["lambdas", "lists"])
+def test_a_statement_too_deep_to_analyse_after_a_return_costs_only_itself(tmp_path, config, dead):
+    """Lines after a return are left out of the analysis on a copy of the statement; a hostile helper whose
+    dead lines nest too deep to copy or unparse used to raise RecursionError out of the planner, an internal
+    error that scored the whole submission 0. Does it now grade every task in full?"""
+    helper = f"def helper():\n    return 1\n    {dead}\n"
+    program = plan_program((Cell(1, helper),), ["helper"])
+    assert [s.source.splitlines()[0] for s in program.statements] == ["def helper():"]
+    path = write_submission(tmp_path, "deep", reference_source("backprop") + "\n\n" + helper)
+    result = grade_submission(path, "backprop", config)
+    assert result.error is None and result.score == result.max_score
+
+
 def test_a_graded_function_lost_to_a_syntax_error_fails_and_says_why(tmp_path, config):
     """Is linear_forward with a Python 2 print FAILED with the line and the advice (not "not attempted"), the
     net built from it likewise, and every other task graded in full?"""

@@ -30,9 +30,12 @@ def reads_and_writes(text: str, node: ast.stmt) -> tuple[frozenset[str], ...]:
     nothing: frozenset[str] = frozenset()
     # Called straight from plan_program, and copying, unparsing and symtable as deep in the stack as they always
     # were: they recurse, and a frame more would change which deep hostile statements they give up on.
-    live = _without_dead_code(node)
-    if live is not node:
-        node, text = live, ast.unparse(live)
+    try:
+        live = _without_dead_code(node)
+        if live is not node:
+            node, text = live, ast.unparse(live)
+    except RecursionError:  # too deep to copy or unparse (lambdas nested hundreds deep after a return): its dead
+        pass  # lines stay in, which can only add reads, and symtable gives up on it below as it does on such a tree
     try:
         table = symtable.symtable(text, "<statement>", "exec")
     except PARSE_ERRORS:  # e.g. a top-level `await`, which IPython accepts: read every name it loads
