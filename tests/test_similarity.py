@@ -104,6 +104,19 @@ def test_two_submissions_of_one_student_are_not_compared(tmp_path):
     assert sorted((p.a, p.b) for p in pairs) == [("lee_v1", "max_v1"), ("lee_v2", "max_v1")]
 
 
+def test_a_submission_too_deep_to_parse_is_one_piece_and_the_class_is_still_compared(tmp_path):
+    """ast.parse raises RecursionError or MemoryError, not SyntaxError, on a hostile expression nested deep
+    enough; one such submission used to stop the comparison of the whole class."""
+    for name in ("ann", "bob"):
+        (tmp_path / f"{name}.py").write_text(solved("backprop"))
+    (tmp_path / "eve.py").write_text(solved("backprop") + "\nx = 1" + "+1" * 10_000 + "\n")  # RecursionError
+    (tmp_path / "kim.py").write_text("x = " + "-" * 10_000 + "a\n")  # MemoryError
+    codes = {c.id: c for c in read_class([tmp_path], pattern="(?P<id>.+)")}
+    assert [len(codes["kim"].chunks)] == [1] and codes["kim"].error == ""
+    _, pairs = rank(list(codes.values()), boilerplate_chunks(skeleton_files(ROOT, "backprop")))
+    assert ("ann", "bob") in {(p.a, p.b) for p in pairs}
+
+
 def test_a_class_zip_is_read_like_its_folder(small_class, tmp_path):
     """Does a class download (a zip of one folder of submissions) give the same code as the folder?"""
     archive = tmp_path / "class.zip"

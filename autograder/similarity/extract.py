@@ -15,6 +15,7 @@ from pathlib import Path
 from autograder.intake.archives import scratch_folder
 from autograder.intake.discover import expand, identify
 from autograder.intake.submission import SubmissionError, load_submission, submission_id
+from autograder.sandbox.syntax import PARSE_ERRORS
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,8 @@ def definitions(source: str) -> list[tuple[int, str]]:
     of other statements between them; source that does not parse is one piece, as the student wrote it."""
     try:
         tree = ast.parse(source)
-    except SyntaxError:
-        return [(1, source)] if source.strip() else []
+    except PARSE_ERRORS:  # a hostile expression nested too deep raises MemoryError or RecursionError, not only
+        return [(1, source)] if source.strip() else []  # SyntaxError: one piece, and the class is still compared
     lines = source.splitlines()
     starts = {1}
     for node in tree.body:
