@@ -15,7 +15,11 @@ from pathlib import Path
 from autograder.intake.archives import scratch_folder
 from autograder.intake.discover import expand, identify
 from autograder.intake.submission import SubmissionError, load_submission, submission_id
-from autograder.sandbox.syntax import PARSE_ERRORS
+
+# What ast.parse raises on source that does not parse: a hostile expression nested ~10 000 deep gives MemoryError
+# or RecursionError, not SyntaxError (the grader's parser knows the same list: sandbox.syntax, a room this one
+# does not import); such a file is one piece, and the class is still compared.
+UNPARSABLE = (SyntaxError, ValueError, MemoryError, RecursionError)
 
 
 @dataclass(frozen=True)
@@ -47,8 +51,8 @@ def definitions(source: str) -> list[tuple[int, str]]:
     of other statements between them; source that does not parse is one piece, as the student wrote it."""
     try:
         tree = ast.parse(source)
-    except PARSE_ERRORS:  # a hostile expression nested too deep raises MemoryError or RecursionError, not only
-        return [(1, source)] if source.strip() else []  # SyntaxError: one piece, and the class is still compared
+    except UNPARSABLE:
+        return [(1, source)] if source.strip() else []
     lines = source.splitlines()
     starts = {1}
     for node in tree.body:
