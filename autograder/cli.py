@@ -9,6 +9,7 @@ import click
 from autograder import __version__
 from autograder.course.config import ConfigError, GraderConfig, describe_schema, load_config
 from autograder.course.registry import ASSIGNMENTS
+from autograder.terminal import terminal_text
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "grader.toml"
 
@@ -217,7 +218,8 @@ def _write_reports(out_dir: Path, audience: str, prune: bool = False) -> None:
                    err=True)
         sys.exit(128 + interrupt.signum)
     for path, why in written.unreadable:
-        click.echo(f"warning: {out_dir / path} could not be read ({why}); it is left out of the reports", err=True)
+        click.echo(f"warning: {terminal_text(str(out_dir / path))} could not be read ({why}); it is left out of the "
+                   "reports", err=True)
     if written.stale:  # a student removed from the class since: the gradebook no longer has them
         click.echo(f"warning: {_folders(written.stale)} in {out_dir} {'is' if len(written.stale) == 1 else 'are'} "
                    f"from submissions no longer graded, left out of the reports: {_some(written.stale)}; "
@@ -233,7 +235,7 @@ def _folders(ids: tuple[str, ...]) -> str:
 
 
 def _some(ids: tuple[str, ...], most: int = 10) -> str:
-    return ", ".join(ids[:most]) + (f" and {len(ids) - most} more" if len(ids) > most else "")
+    return ", ".join(map(terminal_text, ids[:most])) + (f" and {len(ids) - most} more" if len(ids) > most else "")
 
 
 @main.command()
@@ -277,7 +279,7 @@ def check(submission: Path, assignment: str, checks_file: Path | None, all_check
         result = grade_submission(submission, assignment, config, public=public)
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
-    sys.stdout.write(render_text(result, verbose=True))
+    sys.stdout.write(terminal_text(render_text(result, verbose=True), lines=True))  # the student's messages
     if not exit_zero and (result.error or any(c.score < c.max_score for c in result.checks)):
         sys.exit(1)
 

@@ -97,7 +97,7 @@ def readable_json(data: dict[str, Any]) -> str:
 
 
 def text_sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(text.encode("utf-8", "backslashreplace")).hexdigest()  # any text, lone surrogates too
 
 
 def write_record(out_dir: Path, record: dict[str, Any]) -> Path:
@@ -153,7 +153,7 @@ def write_atomic(path: Path, text: str, durable: bool = True) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace") as stream:  # any text
             stream.write(text)
             if durable:
                 stream.flush()

@@ -16,6 +16,7 @@ import time
 from typing import Callable, TextIO
 
 from autograder.results import SubmissionResult
+from autograder.terminal import terminal_text
 
 WIDTH = 24  # of the bar itself
 REFRESH_SECONDS = 0.5  # a terminal's line is redrawn at least this often
@@ -87,7 +88,7 @@ class ProgressBar:
             parts += ["-/s", "time left unknown"]
         if self.flight:
             longest = sorted(self.flight.items(), key=lambda item: (item[1], item[0]))
-            shown = [f"{sid} {duration(now - sent)}" for sid, sent in longest[:SHOWN_IDS]]
+            shown = [f"{terminal_text(sid)} {duration(now - sent)}" for sid, sent in longest[:SHOWN_IDS]]
             more = f" (+{len(longest) - SHOWN_IDS})" if len(longest) > SHOWN_IDS else ""
             parts.append("grading: " + ", ".join(shown) + more)
         return "  ".join(parts)

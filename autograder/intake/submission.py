@@ -27,6 +27,19 @@ _OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC  # O_NO
 class SubmissionError(ValueError):
     """The file is not a gradable submission; the message says why, for the gradebook."""
 
+    def __init__(self, message: str) -> None:
+        super().__init__(as_text(message))  # it names the file, whose name may not be UTF-8
+
+
+def as_text(text: str) -> str:
+    """`text` as valid Unicode: a file name's bytes that are not UTF-8 (which Python keeps as lone surrogates)
+    become escapes such as \\xff, so that an id or a message built from one can be written to JSON, CSV, HTML
+    and a terminal. Valid text is returned as it is."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate no file name makes (from text, not from the file system)
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
 
 @dataclass(frozen=True)
 class Cell:
@@ -67,8 +80,8 @@ def is_folder(path: Path) -> bool:
 
 
 def submission_id(path: Path) -> str:
-    """The file stem, or the folder name."""
-    return path.name if is_folder(path) else path.stem
+    """The file stem, or the folder name (as text: see `as_text`)."""
+    return as_text(path.name if is_folder(path) else path.stem)
 
 
 def folder_entries(folder: Path) -> list[Entry]:
@@ -155,18 +168,18 @@ def source_digest(path: Path) -> str:
     """
     digest = hashlib.sha256()
     if not is_folder(path):
-        digest.update(path.name.encode() + b"\0" + _bytes_or_stat(path))
+        digest.update(os.fsencode(path.name) + b"\0" + _bytes_or_stat(path))
         return digest.hexdigest()
     try:
         entries = folder_entries(path)
     except SubmissionError as error:  # refused anyway: notice a change of its listing
         digest.update(f"<refused: {error}>".encode())
         for entry in _listing(path):
-            digest.update(entry.encode() + b"\0")
+            digest.update(os.fsencode(entry) + b"\0")
         return digest.hexdigest()
     for entry in entries:
         if stat.S_ISREG(entry.mode):
-            digest.update(entry.name.encode() + b"\0" + _bytes_or_stat(path, entry.parts))
+            digest.update(os.fsencode(entry.name) + b"\0" + _bytes_or_stat(path, entry.parts))
     return digest.hexdigest()
 
 
@@ -269,7 +282,7 @@ def write_source(folder: Path, sid: str, source: SourceFile) -> Path:
     file, or the file itself), so that load_submission reads the same cells and submission_id gives `sid`."""
     parts = (sid,) + (source.parts or (source.name,))
     if any(part in ("", ".", "..") or "/" in part or "\0" in part for part in parts) or (
-            not source.parts and Path(source.name).stem != sid):
+            not source.parts and as_text(Path(source.name).stem) != sid):
         raise SubmissionError(f"cannot lay out {'/'.join(parts)!r} as the submission {sid!r}")
     target = folder.joinpath(sid, *parts) if source.parts else folder / source.name
     target.parent.mkdir(parents=True, exist_ok=True)

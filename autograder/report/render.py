@@ -208,5 +208,6 @@ def _write(path: Path, text: str) -> None:
     """Replace the file in one rename, so a browser never shows half a report. No fsync: unlike grade.json,
     a report can always be rendered again, and a thousand fsyncs would be most of the time spent here."""
     temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
+    # A student's text may hold lone surrogates (a notebook's JSON can encode them): escaped, not an error.
+    temporary.write_text(text, encoding="utf-8", errors="backslashreplace")
     os.replace(temporary, path)

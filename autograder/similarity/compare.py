@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import tokenize
 from dataclasses import dataclass
 from functools import lru_cache
@@ -40,6 +41,7 @@ WINDOW = 6  # any shared run of K + WINDOW - 1 = 25 normalized characters is fou
 # more independent pairs, so more of them in the tail: the threshold sits nearer the copies.
 DEFAULT_THRESHOLD = 0.7
 DEFAULT_MIN_SHARED = 100  # and at least this many normalized characters of it: a shared one-liner says nothing
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -91,8 +93,9 @@ class Pair:
 def kgram_hashes(filtered: str) -> np.ndarray:
     """A stable 52-bit hash of every K-gram (52 bits: copydetect's pure-Python winnowing compares them as
     float64, which holds them exactly)."""
-    return np.array([int.from_bytes(hashlib.blake2b(filtered[i:i + K].encode(), digest_size=8).digest(), "big")
-                     >> 12 for i in range(len(filtered) - K + 1)], dtype=np.int64)
+    text = _SURROGATES.sub("\ufffd", filtered)  # lone ones (a notebook's JSON can hold them) cannot be encoded
+    return np.array([int.from_bytes(hashlib.blake2b(text[i:i + K].encode(), digest_size=8).digest(), "big")
+                     >> 12 for i in range(len(text) - K + 1)], dtype=np.int64)
 
 
 def normalized(text: str) -> tuple[str, np.ndarray]:

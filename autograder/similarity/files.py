@@ -68,5 +68,5 @@ def read_codes(path: Path) -> tuple[str, list[Code]]:
 def _write(path: Path, text: str) -> None:
     """Replace the file in one rename, so a reader never sees half of it."""
     temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
+    temporary.write_text(text, encoding="utf-8", errors="backslashreplace")  # lone surrogates in code
     os.replace(temporary, path)

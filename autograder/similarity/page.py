@@ -134,6 +134,6 @@ def render_page(*, assignment: str, threshold: float, min_shared: int, compared:
 def write_page(path: Path, text: str) -> Path:
     """Replace the page in one rename, so a browser never shows half of it."""
     temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
+    temporary.write_text(text, encoding="utf-8", errors="backslashreplace")  # lone surrogates in code
     os.replace(temporary, path)
     return path
