@@ -89,3 +89,24 @@ def test_lone_surrogates_in_a_notebook_and_a_message_stop_nothing(tmp_path: Path
     # The message's first line (a carriage return ends it), its escape sequence shown, not obeyed.
     assert b"raised ValueError: bad \\ud800 \\x1b[2J" in run.stdout
     assert b"\x1b" not in run.stdout and b"\r" not in run.stdout
+
+
+def test_an_id_that_a_spreadsheet_would_run_as_a_formula_is_written_as_text(tmp_path: Path, config: GraderConfig):
+    """A file named =cmd|'calc'!A0 is a formula to Excel and LibreOffice when gradebook.csv is opened (CSV
+    injection): the id cells of the gradebook and of similarity.csv start with an apostrophe instead."""
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    formula = "=cmd|'calc'!A0"
+    notebook = notebook_from_source(reference_source("backprop"), [], "backprop")
+    for name in (formula, "@SUM(1)", "ann"):
+        write_notebook(notebook, folder / f"{name}.ipynb")
+    out = tmp_path / "out"
+    grade_batch([folder], assignment="backprop", out_dir=out, config=config, jobs=1)
+    with open(out / "gradebook.csv", encoding="utf-8") as table:
+        rows = list(csv.DictReader(table))
+    assert sorted(row["id"] for row in rows) == ["'" + formula, "'@SUM(1)", "ann"]
+    assert {row["total"] for row in rows} == {"39"}  # numbers as they are
+    similar([folder], assignment="backprop", config=config, out_dir=out)
+    with open(out / "similarity.csv", encoding="utf-8") as table:
+        named = {cell for row in csv.DictReader(table) for cell in (row["a"], row["b"])}
+    assert named == {"'" + formula, "'@SUM(1)", "ann"}

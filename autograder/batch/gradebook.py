@@ -19,6 +19,7 @@ from autograder.course.tasks import Assignment
 from autograder.results import Outcome, SubmissionResult, result_from_dict
 from autograder.sandbox.program import UNPARSED
 from autograder.sandbox.runner import FILLING_MEMORY
+from autograder.spreadsheet import spreadsheet_cell
 
 CANVAS_ID_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 
@@ -218,6 +219,6 @@ def _write_csv(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> Pa
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({column: spreadsheet_cell(value) for column, value in row.items()} for row in rows)
     write_atomic(path, buffer.getvalue())
     return path

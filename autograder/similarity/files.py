@@ -12,6 +12,7 @@ from typing import Any
 
 from autograder.similarity.compare import Pair
 from autograder.similarity.extract import Chunk, Code
+from autograder.spreadsheet import spreadsheet_cell
 
 CSV_COLUMNS = ["a", "b", "percent", "a_percent", "b_percent", "a_characters", "b_characters", "shared_characters",
                "flagged"]
@@ -31,7 +32,7 @@ def write_csv(path: Path, pairs: list[Pair], flagged: list[Pair]) -> Path:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for p in pairs:
-        writer.writerow([p.a, p.b, percent(p.score), percent(p.a_share), percent(p.b_share), p.a_size, p.b_size,
+        writer.writerow([spreadsheet_cell(p.a), spreadsheet_cell(p.b), percent(p.score), percent(p.a_share), percent(p.b_share), p.a_size, p.b_size,
                          p.shared, "yes" if (p.a, p.b) in marked else ""])
     _write(path, buffer.getvalue())
     return path
