@@ -119,6 +119,32 @@ def test_a_grader_process_that_dies_costs_only_its_submission(tmp_path: Path, fa
     assert report.graded == 5
 
 
+def _stuck() -> None:
+    """A grader stuck on one submission (as the magics' pattern once was, for hours, on a line of a megabyte of
+    spaces); bounded, so that a broken deadline fails the test rather than holding the machine."""
+    time.sleep(120)
+
+
+def test_a_grader_process_stuck_on_a_submission_is_killed_at_its_deadline(tmp_path: Path,
+                                                                          fast_config: GraderConfig,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The grader's own work is bounded too: a grader process that spends more than its deadline on one
+    submission (a grader bug, or input it handles in more than linear time) is killed and replaced; that row
+    says why and the rest of the class is graded."""
+    klass = _honest_class(tmp_path / "class", count=3)
+    write_submission(klass, "stuck", reference_source("backprop"))
+    monkeypatch.setattr(batch, "grade_with_code", _failing_for("stuck", _stuck))
+    monkeypatch.setattr(batch, "grader_deadline", lambda budget: 3.0)
+    started = time.monotonic()
+    report = grade_batch([klass], assignment="backprop", out_dir=tmp_path / "out", config=fast_config, jobs=2)
+    assert time.monotonic() - started < 60
+    rows = _rows(tmp_path / "out")
+    assert rows["stuck"]["status"] == ("not graded: internal error (the grader process grading it was stopped: "
+                                       "it took more than 3 s); rerun to grade it again")
+    assert all(rows[f"honest{i}"]["percent"] == "100" for i in range(3))
+    assert report.graded == 4
+
+
 def test_a_record_of_another_shape_is_graded_again(tmp_path: Path, fast_config: GraderConfig) -> None:
     """A grade.json that reads back whole but is not a record (edited by hand, an old format) is graded again
     instead of stopping the rerun."""

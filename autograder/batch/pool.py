@@ -16,6 +16,7 @@ Replies are bytes (JSON text): the parent unpickles nothing a grader process sen
 from __future__ import annotations
 
 import ctypes
+import math
 import multiprocessing
 import os
 import signal
@@ -42,11 +43,15 @@ class Interrupted(BaseException):
 
 @dataclass(frozen=True)
 class Died:
-    """A grader process ended while it graded a job: how (negative exit code: killed by that signal)."""
+    """A grader process ended while it graded a job: how (negative exit code: killed by that signal), or why
+    it was stopped."""
 
     exitcode: int | None
+    stopped: str = ""  # set when the pool killed it: the job's deadline passed
 
     def describe(self) -> str:
+        if self.stopped:
+            return f"the grader process grading it was stopped: {self.stopped}"
         if self.exitcode is not None and self.exitcode < 0:
             return f"the grader process grading it died from {signal.Signals(-self.exitcode).name}"
         return f"the grader process grading it exited with code {self.exitcode}"
@@ -79,15 +84,18 @@ class GraderPool:
     """`size` forked processes, each running `work(job) -> bytes` on the jobs it is sent, one at a time.
 
     `work` must not raise for a job (what it raises ends that process, as if it died); `initializer` runs once
-    in each process before its first job.
+    in each process before its first job. A job not done within `job_seconds` has its process killed (and
+    replaced), as if it had died: the grader's own work on a submission is bounded like the student code's.
     """
 
-    def __init__(self, size: int, work: Callable[[Any], bytes], initializer: Callable[[], None]) -> None:
+    def __init__(self, size: int, work: Callable[[Any], bytes], initializer: Callable[[], None],
+                 job_seconds: float = math.inf) -> None:
         self.context = multiprocessing.get_context("fork")
-        self.work, self.initializer = work, initializer
+        self.work, self.initializer, self.job_seconds = work, initializer, job_seconds
         self.started: list[tuple[multiprocessing.process.BaseProcess, Connection]] = []  # every one not forgotten
         self.idle: list[tuple[multiprocessing.process.BaseProcess, Connection]] = []
         self.busy: dict[Connection, tuple[multiprocessing.process.BaseProcess, Any]] = {}
+        self.deadlines: dict[Connection, float] = {}  # of the busy ones: when their job's time is up
         try:
             for _ in range(size):
                 self.idle.append(self._start())
@@ -112,16 +120,20 @@ class GraderPool:
                     queue.appendleft(job)
                     continue
                 self.busy[connection] = (process, job)
+                self.deadlines[connection] = time.monotonic() + self.job_seconds
             if not self.busy:
                 continue
             if sent is not None:
                 sent([job for _, job in self.busy.values()])
             sentinels = {process.sentinel: connection for connection, (process, _) in self.busy.items()}
-            for ready in wait(list(self.busy) + list(sentinels)):
+            first = min(self.deadlines[connection] for connection in self.busy)
+            left = None if first == math.inf else max(0.0, first - time.monotonic())
+            for ready in wait(list(self.busy) + list(sentinels), timeout=left):
                 connection = sentinels.get(ready, ready)
                 if connection not in self.busy:
                     continue  # both its pipe and its sentinel were ready: handled already
                 process, job = self.busy.pop(connection)
+                del self.deadlines[connection]
                 reply = self._reply(connection)
                 if reply is None:
                     self._forget(process, connection)
@@ -131,6 +143,14 @@ class GraderPool:
                 else:
                     self.idle.append((process, connection))
                     yield job, reply
+            now = time.monotonic()
+            for connection in [c for c in self.busy if self.deadlines[c] <= now]:
+                process, job = self.busy.pop(connection)
+                del self.deadlines[connection]
+                self._forget(process, connection)  # SIGKILL: it ends whatever the grader was stuck in, C code too
+                yield job, Died(process.exitcode, f"it took more than {self.job_seconds:g} s")
+                if queue:
+                    self.idle.append(self._start())
 
     def close(self, interrupted: bool = False) -> None:
         """End every process and wait for it. Idle ones are told to stop; busy ones, and all of them when

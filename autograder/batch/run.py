@@ -51,7 +51,7 @@ from autograder.batch.pool import Died, GraderPool, Interrupted, interrupted_by_
 from autograder.batch.records import filing, refiled, resumable
 from autograder.course.config import ConfigError, GraderConfig
 from autograder.course.registry import ASSIGNMENTS, assignment_digest
-from autograder.grading import grade_with_code, points_for
+from autograder.grading import grade_with_code, points_for, time_budget
 from autograder.intake.archives import scratch_folder
 from autograder.intake.discover import expand
 from autograder.intake.submission import source_digest, submission_id
@@ -177,7 +177,8 @@ def _grade_batch(submissions: list[Path], *, assignment: str, out_dir: Path, con
                         in_flight([sid])
                         finished(sid, accept(path, sid, digest, parse_reply(grade(path, sid))))
                 else:
-                    _grade_in_processes(todo, jobs, grade, accept, finished, in_flight)
+                    _grade_in_processes(todo, jobs, grade, accept, finished, in_flight,
+                                        grader_deadline(time_budget(config, spec)))
 
             graded = [Graded.from_record(records[submission_id(path)]) for path in submissions]
             chosen, superseded = counted(graded, config.batch.duplicates)
@@ -199,17 +200,26 @@ def _grade_batch(submissions: list[Path], *, assignment: str, out_dir: Path, con
     return BatchReport([g.result for g in chosen], graded=len(todo), reused=reused, summary=summary)
 
 
+def grader_deadline(budget: float) -> float:
+    """Seconds a grader process may spend on one submission before it is killed and the submission gets the row
+    "not graded: internal error (... took more than N s)": twice the submission's time budget for student code
+    (which the runner enforces) and a minute for the grader's own work, which takes well under a second; only
+    a grader bug, or input some part of it handles in more than linear time, comes near it."""
+    return 2 * budget + 60.0
+
+
 def _grade_in_processes(todo: list[tuple[Path, str, str]], jobs: int, grade: Callable[[Path, str], str],
                         accept: Callable[[Path, str, str, dict[str, Any]], dict[str, Any]],
                         finished: Callable[[str, dict[str, Any]], None],
-                        in_flight: Callable[[list[str]], None]) -> None:
-    """Grade in `jobs` grader processes; a process that dies costs only the submission it was grading (its row
-    says so), and an interrupt or a failed write ends them all before this returns."""
+                        in_flight: Callable[[list[str]], None], job_seconds: float) -> None:
+    """Grade in `jobs` grader processes; a process that dies, or takes more than `job_seconds` on a submission
+    (then it is killed), costs only that submission (its row says so), and an interrupt or a failed write ends
+    them all before this returns."""
     # Grader processes, not threads: the grader's own Python work (decoding, judging) then runs on every core
     # instead of taking turns on one interpreter lock. Each has its own zygote of workers. Forked, not
     # spawned: they start with numpy and the grader already imported (and a forked grader drops its parent's
     # zygote).
-    pool = GraderPool(jobs, partial(_reply_of, grade), _start_grader_process)
+    pool = GraderPool(jobs, partial(_reply_of, grade), _start_grader_process, job_seconds=job_seconds)
     stopped = True
     try:
         for (path, sid, digest), reply in pool.run(todo, sent=lambda jobs: in_flight([job[1] for job in jobs])):
