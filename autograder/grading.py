@@ -92,7 +92,7 @@ def grade_with_code(path: Path | str, assignment_name: str, config: GraderConfig
             result.checks = _zero(assignment, points, Outcome.FAILED, f"Not run: {crash}")
             result.notes = list(runner.notes)
             return result, program.definitions
-        failing: set[str] = set()  # tasks so far that did not pass: a trained model says which of its layers
+        failing: set[str] = set()  # tasks so far that did not pass: a trained model names those it is built from
         for task in assignment.tasks:
             if runner.spent():
                 checks = [CheckResult(task.name, check, 0.0, float(points[task.name][check]), Outcome.FAILED,
