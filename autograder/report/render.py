@@ -8,14 +8,13 @@ its inputs or reference values (nbgrader's issue #917 is the mistake avoided).
 """
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
-from autograder.batch.files import number
+from autograder.batch.files import number, write_atomic
 from autograder.report.load import Check, Evidence, ResultsFolder, Submission, load_folder
 from autograder.report.plots import Heatmap, heatmap, histogram_svg
 from autograder.report.student_code import CodeBlock, Definition, code_blocks, load_definitions
@@ -207,7 +206,4 @@ def write_summary(out_dir: Path) -> Path:
 def _write(path: Path, text: str) -> None:
     """Replace the file in one rename, so a browser never shows half a report. No fsync: unlike grade.json,
     a report can always be rendered again, and a thousand fsyncs would be most of the time spent here."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    # A student's text may hold lone surrogates (a notebook's JSON can encode them): escaped, not an error.
-    temporary.write_text(text, encoding="utf-8", errors="backslashreplace")
-    os.replace(temporary, path)
+    write_atomic(path, text, durable=False)  # which escapes the lone surrogates a notebook's JSON can hold

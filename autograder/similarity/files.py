@@ -34,7 +34,7 @@ def write_csv(path: Path, pairs: list[Pair], flagged: list[Pair]) -> Path:
     for p in pairs:
         writer.writerow([spreadsheet_cell(p.a), spreadsheet_cell(p.b), percent(p.score), percent(p.a_share), percent(p.b_share), p.a_size, p.b_size,
                          p.shared, "yes" if (p.a, p.b) in marked else ""])
-    _write(path, buffer.getvalue())
+    write_whole(path, buffer.getvalue())
     return path
 
 
@@ -49,7 +49,7 @@ def write_json(path: Path, *, assignment: str, threshold: float, min_shared: int
             "code": {c.id: {"student": c.student, "error": c.error,
                             "chunks": [[k.cell, k.line, k.text, k.script] for k in c.chunks]}
                      for c in sorted(codes, key=lambda c: c.id)}}
-    _write(path, json.dumps(data, indent=1, sort_keys=True) + "\n")
+    write_whole(path, json.dumps(data, indent=1, sort_keys=True) + "\n")
     return path
 
 
@@ -66,8 +66,8 @@ def read_codes(path: Path) -> tuple[str, list[Code]]:
         raise ValueError(f"{path} is not a similarity record: {type(error).__name__}: {error}") from None
 
 
-def _write(path: Path, text: str) -> None:
-    """Replace the file in one rename, so a reader never sees half of it."""
+def write_whole(path: Path, text: str) -> None:
+    """Replace the file in one rename, so a reader (a browser too) never sees half of it."""
     temporary = path.with_name(f".{path.name}.tmp")
     temporary.write_text(text, encoding="utf-8", errors="backslashreplace")  # lone surrogates in code
     os.replace(temporary, path)

@@ -7,13 +7,13 @@ and every character of student code reaches the page through Jinja's autoescapin
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
 from autograder.similarity.compare import Fingerprints, Pair, Piece, shared_regions
+from autograder.similarity.files import write_whole
 
 # The reports' templates (base.html.j2, style.css.j2) and this page's, as package data of autograder.report.
 TEMPLATES = Path(__file__).resolve().parents[1] / "report" / "templates"
@@ -133,7 +133,5 @@ def render_page(*, assignment: str, threshold: float, min_shared: int, compared:
 
 def write_page(path: Path, text: str) -> Path:
     """Replace the page in one rename, so a browser never shows half of it."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8", errors="backslashreplace")  # lone surrogates in code
-    os.replace(temporary, path)
+    write_whole(path, text)
     return path
