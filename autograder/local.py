@@ -29,7 +29,7 @@ from autograder.course.registry import ASSIGNMENTS
 from autograder.course.tasks import Assignment, BackwardTask, ForwardTask, Task, TrainTask
 from autograder.kernel_history import kernel_history
 from autograder.report.feedback_text import render_html, render_text
-from autograder.results import Outcome, SubmissionResult
+from autograder.results import Outcome, SubmissionResult, task_outcome
 from autograder.sandbox import wire
 from autograder.sandbox.runner import StudentError, StudentTimeout
 
@@ -280,12 +280,14 @@ class Checker:
         defined = runner.defined(self.assignment.function_names())
         result = SubmissionResult(id="your notebook", assignment=self.assignment.name, isolation="local",
                                   notes=history.notes)
+        failing: set[str] = set()  # as in grading: a trained model names the tasks before it that lost points
         for spec in specs:
-            # As in grading: a trained model says which of its layers lost points in the tasks before it.
-            failing = frozenset(t for t, outcome in result.task_outcomes().items() if outcome is not Outcome.PASSED)
             ctx = TaskContext(self.assignment, runner, self.reference, self.config, self.points[spec.name], defined,
-                              public=True, failing=failing, lost=history.lost)
-            result.checks.extend(grade_task(ctx, spec))
+                              public=True, failing=frozenset(failing), lost=history.lost)
+            checks = grade_task(ctx, spec)
+            result.checks.extend(checks)
+            if checks and task_outcome(checks) is not Outcome.PASSED:
+                failing.add(spec.name)
         return CheckReport(result)
 
     def trainer(self, task: str) -> Callable[..., float]:
